@@ -1,0 +1,25 @@
+"""The JSON API for the mobile app and outside clients: /api/v1/ (contract: docs/api.md)."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+
+from activecitizen.accounts.api import router as accounts_router
+from activecitizen.core.api import install_error_handlers
+from activecitizen.geo.api import router as geo_router
+
+api = NinjaAPI(
+    title="Active Citizen API",
+    version="1",
+    description=str(
+        _(
+            "The city asks, residents answer. Errors are always "
+            '{"code", "message", "field"}; lists are {"count", "items"} with ?limit=&offset=. '
+            "Sign in with POST /auth/code then POST /auth/token and send "
+            "`Authorization: Bearer <token>`."
+        )
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", geo_router)
