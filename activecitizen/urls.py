@@ -4,8 +4,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from activecitizen.accounts.views import admin_sign_in
 from activecitizen.api import api
 
 handler400 = "activecitizen.core.views.bad_request"
@@ -15,10 +15,7 @@ handler500 = "activecitizen.core.views.server_error"
 
 urlpatterns = [
     # Staff sign in like everyone else: by phone and SMS code.
-    path(
-        "admin/login/",
-        RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True),
-    ),
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from activecitizen.accounts import services
 from activecitizen.accounts.auth import signed_in
 from activecitizen.accounts.models import ApiToken, User
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
+from activecitizen.core.errors import DomainError
 from activecitizen.core.net import client_ip
 
 router = Router(tags=["people"])
@@ -111,7 +113,7 @@ def profile_of(user: User) -> dict:
 )
 def send_code(request: HttpRequest, payload: CodeRequest):
     sent = services.request_sign_in_code(phone=payload.phone, ip=client_ip(request))
-    return 202, {"retry_after": sent.retry_after}
+    return Status(202, {"retry_after": sent.retry_after})
 
 
 @router.post(
@@ -137,7 +139,7 @@ def revoke_current_token(request: HttpRequest):
     token: ApiToken | None = getattr(request.user, "_api_token", None)
     if token is not None:
         services.revoke_api_token(user=request.user, token_id=token.pk)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", auth=signed_in, response={200: ProfileOut, **AUTH_ERRORS})
@@ -145,9 +147,7 @@ def my_profile(request: HttpRequest):
     return profile_of(request.user)
 
 
-@router.patch(
-    "/me", auth=signed_in, response={200: ProfileOut, **AUTH_ERRORS, **COMMON_ERRORS}
-)
+@router.patch("/me", auth=signed_in, response={200: ProfileOut, **AUTH_ERRORS, **COMMON_ERRORS})
 def change_my_profile(request: HttpRequest, payload: ProfilePatch):
     changes = payload.model_dump(exclude_unset=True)
     if "district_id" in changes:
@@ -155,7 +155,13 @@ def change_my_profile(request: HttpRequest, payload: ProfilePatch):
     for text_field in ("first_name", "last_name", "email", "gender"):
         if text_field in changes and changes[text_field] is None:
             changes[text_field] = ""
-    user = services.update_profile(user=request.user, **changes)
+    try:
+        user = services.update_profile(user=request.user, **changes)
+    except DomainError as error:
+        # Name the field as this API spells it.
+        if error.field == "home_district_id":
+            error.field = "district_id"
+        raise
     return profile_of(user)
 
 
@@ -185,4 +191,4 @@ def my_tokens(request: HttpRequest):
 )
 def revoke_token(request: HttpRequest, token_id: int):
     services.revoke_api_token(user=request.user, token_id=token_id)
-    return HttpResponse(status=204)
+    return Status(204, None)

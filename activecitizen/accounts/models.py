@@ -24,6 +24,9 @@ class Interest(LocalizedNameMixin, models.Model):
         verbose_name_plural = _("interests")
         ordering = ["position", "code"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -150,6 +153,9 @@ class SignInCode(models.Model):
         verbose_name = _("sign-in code")
         verbose_name_plural = _("sign-in codes")
         indexes = [models.Index(fields=["phone", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):

@@ -59,17 +59,27 @@ def request_sign_in_code(*, phone: str, ip: str | None) -> CodeSent:
     """
     phone = normalize_phone(phone)
     resend = settings.SIGN_IN_CODE_RESEND_SECONDS
-    wait_message = _("A code was sent recently. You can ask for a new one in a minute.")
-    ratelimit.hit(
-        f"sign_in_code_resend:{phone}",
-        limit=1,
-        window=resend,
-        message=wait_message,
-        code="code_recently_sent",
-    )
-    ratelimit.hit_named("sign_in_code_per_phone", phone, code="too_many_codes")
+    cooldown = f"sign_in_code:{phone}"
+    wait = ratelimit.cooldown_remaining(cooldown)
+    if wait:
+        raise RateLimited(
+            _("A code was sent recently. You can ask for a new one in %(seconds)s s.")
+            % {"seconds": wait},
+            retry_after=wait,
+            code="code_recently_sent",
+            field="phone",
+        )
     if ip:
         ratelimit.hit_named("sign_in_code_per_ip", ip, code="too_many_codes")
+    ratelimit.hit_named("sign_in_code_per_phone", phone, code="too_many_codes")
+    if not ratelimit.start_cooldown(cooldown, seconds=resend):
+        raise RateLimited(
+            _("A code was sent recently. You can ask for a new one in %(seconds)s s.")
+            % {"seconds": resend},
+            retry_after=resend,
+            code="code_recently_sent",
+            field="phone",
+        )
 
     code = _new_code()
     now = timezone.now()
@@ -84,8 +94,9 @@ def request_sign_in_code(*, phone: str, ip: str | None) -> CodeSent:
             expires_at=now + settings.SIGN_IN_CODE_TTL,
             requested_from=ip if ip and ip != "invalid" else None,
         )
-        text = _("Active Citizen code: %(code)s. Do not tell it to anyone.") % {"code": code}
-        transaction.on_commit(lambda: send_sms(phone=phone, text=text, code=code))
+    # Sent once the code is saved, so that the code in the SMS always works.
+    text = _("Active Citizen code: %(code)s. Do not tell it to anyone.") % {"code": code}
+    send_sms(phone=phone, text=text, code=code)
     return CodeSent(phone=phone, retry_after=resend)
 
 
@@ -213,7 +224,7 @@ def update_profile(*, user: User, **changes: Any) -> User:
                 raise InvalidInput(
                     _("At most %(n)s characters.") % {"n": NAME_MAX}, code="too_long", field=field
                 )
-            if any(ch in value for ch in "<>\"{}\\") or any(ord(ch) < 32 for ch in value):
+            if any(ch in value for ch in '<>"{}\\') or any(ord(ch) < 32 for ch in value):
                 raise InvalidInput(
                     _("A name cannot contain these characters."), code="invalid", field=field
                 )
@@ -279,9 +290,7 @@ def _check_birth_date(value: Any) -> date | None:
             _("The birth date cannot be in the future."), code="future_date", field="birth_date"
         )
     if value.year < OLDEST_BIRTH_YEAR:
-        raise InvalidInput(
-            _("Check the year of birth."), code="invalid_date", field="birth_date"
-        )
+        raise InvalidInput(_("Check the year of birth."), code="invalid_date", field="birth_date")
     return value
 
 
@@ -293,9 +302,7 @@ def _check_district(value: Any, *, field: str) -> int | None:
     except (TypeError, ValueError):
         raise InvalidInput(_("Choose a district from the list."), field=field) from None
     if not District.objects.filter(pk=district_id).exists():
-        raise InvalidInput(
-            _("There is no such district."), code="unknown_district", field=field
-        )
+        raise InvalidInput(_("There is no such district."), code="unknown_district", field=field)
     return district_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -104,7 +105,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             try:
                 services.update_profile(user=user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, str(error.message))
+                form.add_error(
+                    error.field if error.field in form.fields else None, str(error.message)
+                )
                 status = error.status
             else:
                 messages.success(request, _("Your profile is saved."))
@@ -130,3 +133,17 @@ def revoke_device(request: HttpRequest, token_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The device is signed out."))
     return redirect("accounts:profile")
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The admin's login page: staff sign in by phone and code like everyone else.
+
+    A signed-in person without staff rights is told so instead of being sent round in a loop.
+    """
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect(_next_url(request) or "admin:index")
+        raise PermissionDenied
+    target = reverse("accounts:sign_in")
+    next_url = _next_url(request)
+    return redirect(f"{target}?next={next_url}" if next_url else target)

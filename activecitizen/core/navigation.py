@@ -38,14 +38,51 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("votes", _("Votes"), _("Polls on city questions for your district and for all of the city."), "polls:list"),
-    Section("discussions", _("Discussions"), _("Public discussions of urban planning projects."), "discussions:list"),
-    Section("novelties", _("City novelties"), _("Try the city's innovations and rate them."), "novelties:list"),
-    Section("pulse", _("Pulse of the capital"), _("Rate parks, clinics, libraries and other city facilities."), "pulse:list"),
-    Section("decisions", _("Decisions map"), _("What the city did after the votes, on a map."), "decisions:map"),
-    Section("news", _("News"), _("Project news and the stories of people who take part."), "news:list"),
-    Section("rewards", _("Rewards shop"), _("Spend the points you earned on tickets, rides and souvenirs."), "rewards:catalogue"),
-    Section("house", _("Electronic House"), _("General meetings of apartment owners, online."), "house:home"),
+    Section(
+        "votes",
+        _("Votes"),
+        _("Polls on city questions for your district and for all of the city."),
+        "polls:list",
+    ),
+    Section(
+        "discussions",
+        _("Discussions"),
+        _("Public discussions of urban planning projects."),
+        "discussions:list",
+    ),
+    Section(
+        "novelties",
+        _("City novelties"),
+        _("Try the city's innovations and rate them."),
+        "novelties:list",
+    ),
+    Section(
+        "pulse",
+        _("Pulse of the capital"),
+        _("Rate parks, clinics, libraries and other city facilities."),
+        "pulse:list",
+    ),
+    Section(
+        "decisions",
+        _("Decisions map"),
+        _("What the city did after the votes, on a map."),
+        "decisions:map",
+    ),
+    Section(
+        "news", _("News"), _("Project news and the stories of people who take part."), "news:list"
+    ),
+    Section(
+        "rewards",
+        _("Rewards shop"),
+        _("Spend the points you earned on tickets, rides and souvenirs."),
+        "rewards:catalogue",
+    ),
+    Section(
+        "house",
+        _("Electronic House"),
+        _("General meetings of apartment owners, online."),
+        "house:home",
+    ),
 )
 
 

@@ -50,7 +50,8 @@ def hit(
     retry_after = max(1, int(started + window - now + 0.999))
     if count > limit:
         raise RateLimited(
-            message or _("Too many requests. Try again in %(seconds)s s.") % {"seconds": retry_after},
+            message
+            or _("Too many requests. Try again in %(seconds)s s.") % {"seconds": retry_after},
             retry_after=retry_after,
             code=code,
         )
@@ -65,3 +66,16 @@ def hit_named(name: str, subject: str, **kwargs) -> Allowance:
 
 def reset(bucket: str) -> None:
     cache.delete_many(list(_keys(bucket)))
+
+
+def cooldown_remaining(bucket: str) -> int:
+    """Seconds left of a cooldown started with `start_cooldown`, 0 when there is none."""
+    started_until = cache.get(f"cd:{bucket}")
+    if started_until is None:
+        return 0
+    return max(0, int(started_until - time.time() + 0.999))
+
+
+def start_cooldown(bucket: str, *, seconds: int) -> bool:
+    """Start a cooldown; False when one is already running (another request won the race)."""
+    return cache.add(f"cd:{bucket}", time.time() + seconds, timeout=seconds)
