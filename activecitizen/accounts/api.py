@@ -108,7 +108,7 @@ def profile_of(user: User) -> dict:
 
 @router.post(
     "/auth/code",
-    response={202: CodeSentOut, 429: Error, **COMMON_ERRORS},
+    response={202: CodeSentOut, 429: Error, 503: Error, **COMMON_ERRORS},
     summary="Send a one-time sign-in code by SMS",
 )
 def send_code(request: HttpRequest, payload: CodeRequest):

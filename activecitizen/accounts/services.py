@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,9 +23,17 @@ from activecitizen.accounts.models import ApiToken, Interest, SignInCode, User
 from activecitizen.accounts.phones import normalize_phone
 from activecitizen.accounts.roles import Role
 from activecitizen.core import ratelimit
-from activecitizen.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
-from activecitizen.core.sms import send_sms
+from activecitizen.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
+from activecitizen.core.sms import SmsDeliveryError, send_sms
 from activecitizen.geo.models import District
+
+logger = logging.getLogger(__name__)
 
 OLDEST_BIRTH_YEAR = 1900
 NAME_MAX = 100
@@ -87,7 +96,7 @@ def request_sign_in_code(*, phone: str, ip: str | None) -> CodeSent:
         SignInCode.objects.filter(phone=phone, used_at__isnull=True, superseded=False).update(
             superseded=True
         )
-        SignInCode.objects.create(
+        sign_in_code = SignInCode.objects.create(
             phone=phone,
             code_hash=_hash_code(phone, code),
             created_at=now,
@@ -96,7 +105,19 @@ def request_sign_in_code(*, phone: str, ip: str | None) -> CodeSent:
         )
     # Sent once the code is saved, so that the code in the SMS always works.
     text = _("Active Citizen code: %(code)s. Do not tell it to anyone.") % {"code": code}
-    send_sms(phone=phone, text=text, code=code)
+    try:
+        send_sms(phone=phone, text=text, code=code)
+    except SmsDeliveryError as exc:
+        logger.error("SMS to %s failed: %s", phone, exc)
+        # The person never got this code: forget it and let them ask again at once.
+        sign_in_code.delete()
+        ratelimit.stop_cooldown(cooldown)
+        raise DomainError(
+            _("We could not send the SMS just now. Try again in a minute."),
+            code="sms_unavailable",
+            field="phone",
+            status=503,
+        ) from exc
     return CodeSent(phone=phone, retry_after=resend)
 
 

@@ -79,3 +79,7 @@ def cooldown_remaining(bucket: str) -> int:
 def start_cooldown(bucket: str, *, seconds: int) -> bool:
     """Start a cooldown; False when one is already running (another request won the race)."""
     return cache.add(f"cd:{bucket}", time.time() + seconds, timeout=seconds)
+
+
+def stop_cooldown(bucket: str) -> None:
+    cache.delete(f"cd:{bucket}")

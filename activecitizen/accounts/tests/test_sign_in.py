@@ -209,3 +209,19 @@ def test_old_codes_are_purged(sms_outbox):
     SignInCode.objects.update(created_at=timezone.now() - timedelta(days=2))
     assert services.purge_sign_in_codes() == 1
     assert not SignInCode.objects.exists()
+
+
+def test_sms_gateway_down_is_503_and_leaves_no_code(settings):
+    from activecitizen.core.errors import DomainError
+
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = "http://127.0.0.1:9/unreachable"
+    settings.SMS_HTTP_TIMEOUT = 2
+    with pytest.raises(DomainError) as error:
+        services.request_sign_in_code(phone=PHONE, ip=None)
+    assert error.value.status == 503
+    assert error.value.code == "sms_unavailable"
+    assert not SignInCode.objects.exists()
+    # The person may try again at once: the failed send started no cooldown.
+    settings.SMS_BACKEND = "memory"
+    services.request_sign_in_code(phone=PHONE, ip=None)
