@@ -1,6 +1,5 @@
 """The JSON API for the mobile app and outside clients: /api/v1/ (contract: docs/api.md)."""
 
-from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from activecitizen.accounts.api import router as accounts_router
@@ -10,13 +9,12 @@ from activecitizen.geo.api import router as geo_router
 api = NinjaAPI(
     title="Active Citizen API",
     version="1",
-    description=str(
-        _(
-            "The city asks, residents answer. Errors are always "
-            '{"code", "message", "field"}; lists are {"count", "items"} with ?limit=&offset=. '
-            "Sign in with POST /auth/code then POST /auth/token and send "
-            "`Authorization: Bearer <token>`."
-        )
+    # For developers, so in English only.
+    description=(
+        "The city asks, residents answer. Errors are always "
+        '{"code", "message", "field"}; lists are {"count", "items"} with ?limit=&offset=. '
+        "Sign in with POST /auth/code then POST /auth/token and send "
+        "`Authorization: Bearer <token>`."
     ),
     urls_namespace="api",
 )
