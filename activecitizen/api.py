@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from activecitizen.accounts.api import router as accounts_router
-from activecitizen.core.api import install_error_handlers
+from activecitizen.core.api import Utf8JSONRenderer, install_error_handlers
 from activecitizen.geo.api import router as geo_router
 
 api = NinjaAPI(
@@ -17,6 +17,7 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>`."
     ),
     urls_namespace="api",
+    renderer=Utf8JSONRenderer(),
 )
 install_error_handlers(api)
 api.add_router("", accounts_router)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "activecitizen.core.api.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "activecitizen.urls"

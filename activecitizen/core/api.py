@@ -5,14 +5,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from activecitizen.core.errors import DomainError, RateLimited
 
 logger = logging.getLogger(__name__)
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Russian text as UTF-8, not \\u escapes: a third of the size and readable in logs."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class Error(Schema):
@@ -24,14 +38,18 @@ class Error(Schema):
 
 
 # Responses every endpoint may give, for the OpenAPI document.
-COMMON_ERRORS: dict[int, Any] = {400: Error, 422: Error}
+COMMON_ERRORS: dict[int, Any] = {400: Error, 413: Error, 422: Error}
 AUTH_ERRORS: dict[int, Any] = {401: Error, 403: Error}
 
 
 def error_response(
     status: int, code: str, message: str, field: str | None = None, **headers: str
 ) -> JsonResponse:
-    response = JsonResponse({"code": code, "message": message, "field": field}, status=status)
+    response = JsonResponse(
+        {"code": code, "message": message, "field": field},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -88,6 +106,16 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(404, "not_found", _("Not found."))
 
 
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "too_large", _("The request is too large."))
+    return error_response(400, "malformed", _("The request is malformed."))
+
+
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(403, "forbidden", _("You may not do this."))
+
+
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "server_error", _("Something went wrong on our side."))
@@ -98,4 +126,42 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(DomainError, _domain_error)
     api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(ObjectDoesNotExist, _not_found)
+    api.add_exception_handler(SuspiciousOperation, _suspicious)
+    api.add_exception_handler(DjangoPermissionDenied, _forbidden)
     api.add_exception_handler(Exception, _server_error)
+
+
+class ApiErrorShapeMiddleware:
+    """Errors that never reach the API's handlers still get the API's error shape.
+
+    Django and ninja answer some requests themselves (a method the path does not allow, a
+    CSRF failure, a 404 outside any router); a mobile client must still get JSON it can read.
+    """
+
+    MESSAGES = {
+        400: ("malformed", gettext_lazy("The request is malformed.")),
+        403: ("forbidden", gettext_lazy("You may not do this.")),
+        404: ("not_found", gettext_lazy("Not found.")),
+        405: ("method_not_allowed", gettext_lazy("This method is not allowed here.")),
+        413: ("too_large", gettext_lazy("The request is too large.")),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code, message = self.MESSAGES.get(
+                response.status_code, ("error", gettext_lazy("The request failed."))
+            )
+            shaped = error_response(response.status_code, code, str(message))
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
