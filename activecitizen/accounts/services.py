@@ -359,7 +359,8 @@ def issue_api_token(*, user: User, device: str = "") -> tuple[ApiToken, str]:
         user=user,
         key_hash=hash_token(raw),
         prefix=raw[:TOKEN_PREFIX_LENGTH],
-        device=(device or "").strip()[:DEVICE_MAX],
+        # Printable text only: a device name is shown back to the person and NUL breaks PostgreSQL.
+        device="".join(ch for ch in (device or "") if ch.isprintable()).strip()[:DEVICE_MAX],
     )
     return token, raw
 

@@ -36,13 +36,3 @@ def district(db):
         },
     )
     return found
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # Rate limits live in the cache; each test starts with none spent.
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

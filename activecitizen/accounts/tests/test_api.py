@@ -225,3 +225,15 @@ def test_openapi_describes_the_endpoints_and_their_errors(client):
     assert "429" in doc["paths"]["/api/v1/auth/code"]["post"]["responses"]
     assert "422" in doc["paths"]["/api/v1/me"]["patch"]["responses"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_control_characters_in_the_device_name_are_dropped(client, sms_outbox):
+    sign_in(client, sms_outbox, device="My\x00 phone\n")
+    assert ApiToken.objects.get().device == "My phone"
+
+
+def test_nul_in_a_name_is_422(client, sms_outbox):
+    token = sign_in(client, sms_outbox)["token"]
+    answer = patch(client, "/api/v1/me", {"first_name": "An\x00na"}, **bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "first_name"
