@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from activecitizen.accounts import services
 from activecitizen.accounts.models import ApiToken, Interest, User
+from activecitizen.accounts.phones import normalize_phone
 from activecitizen.core.errors import DomainError
 
 
@@ -54,6 +55,15 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone",)}),)
     add_form_template = None
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff type numbers the way people say them: "8 916 123-45-67" finds +79161234567.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            phone = normalize_phone(search_term)
+        except DomainError:
+            return found, may_have_duplicates
+        return found | queryset.filter(phone=phone), True
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

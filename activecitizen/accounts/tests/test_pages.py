@@ -169,6 +169,9 @@ def test_staff_find_people_by_phone_in_the_admin(client, district):
     page = client.get("/admin/accounts/user/", {"q": "+79161112233"}).content.decode()
     assert "Искомая" in page
     assert "Другая" not in page
+    page = client.get("/admin/accounts/user/", {"q": "8 (916) 111-22-33"}).content.decode()
+    assert "Искомая" in page
+    assert "Другая" not in page
 
 
 def test_admin_verifies_a_resident(client):
