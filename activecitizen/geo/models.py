@@ -22,6 +22,9 @@ class Okrug(LocalizedNameMixin, models.Model):
         verbose_name_plural = _("okrugs")
         ordering = ["name_ru"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class District(LocalizedNameMixin, models.Model):
     """A district, settlement or urban okrug: where a resident lives or works."""
@@ -47,3 +50,6 @@ class District(LocalizedNameMixin, models.Model):
         verbose_name_plural = _("districts")
         ordering = ["name_ru"]
         indexes = [models.Index(fields=["okrug", "name_ru"])]
+
+    def __str__(self) -> str:
+        return self.name
