@@ -60,20 +60,22 @@ def pytest_collection_modifyitems(config, items):
     if vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason=POSTGRES_ONLY_REASON.format(vendor=vendor))
-    skipped = 0
     for item in items:
         if item.get_closest_marker("postgres_only"):
             item.add_marker(skip)
-            skipped += 1
-    config._postgres_only_skipped = skipped
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    skipped = getattr(config, "_postgres_only_skipped", 0)
+    # Counted from the reports, so that it also works with xdist (where workers collect).
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "needs PostgreSQL" in str(getattr(report, "longrepr", ""))
+    ]
     if skipped:
         terminalreporter.write_sep(
             "!",
-            f"{skipped} PostgreSQL-only test(s) SKIPPED: the database is {_database_vendor()}; "
+            f"{len(skipped)} PostgreSQL-only test(s) SKIPPED on {_database_vendor()}: "
             "`make test-postgres` runs them",
             yellow=True,
             bold=True,

@@ -159,11 +159,6 @@ def throwaway_cluster() -> Iterator[str]:
 
 
 def run(command: list[str], database_url: str) -> int:
-    # SIGTERM becomes an exception so that the `finally` above still stops the cluster.
-    def terminate(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, terminate)
     shown = re.sub(r"//([^:@/]+):[^@/]*@", r"//\1:***@", database_url)
     say(f"DATABASE_URL={shown}: {' '.join(command)}")
     process = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url})
@@ -183,6 +178,20 @@ def main(argv: list[str]) -> int:
     if not command:
         print(__doc__, file=sys.stderr)
         return 2
+
+    # SIGTERM becomes an exception, like Ctrl-C, so that a throwaway cluster is still removed.
+    def terminate(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        return choose_and_run(command)
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+
+
+def choose_and_run(command: list[str]) -> int:
     forced = os.environ.get("WITH_POSTGRES", "").strip().lower()
 
     given = os.environ.get("DATABASE_URL", "")
