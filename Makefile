@@ -50,7 +50,11 @@ run: $(STAMP)
 	@echo
 	@echo "  Active Citizen: open http://127.0.0.1:$(PORT), sign in with any Russian mobile number,"
 	@echo "  e.g. +7 999 100-00-01 (a demo resident) or +7 999 000-00-01 (the admin);"
-	@echo "  the code is printed in this console. Periodic tasks run alongside. Ctrl-C stops."
+	@if [ "$${SMS_BACKEND:-console}" = console ]; then \
+	  echo "  the code is printed in this console. Periodic tasks run alongside. Ctrl-C stops."; \
+	else \
+	  echo "  the code goes to SMS_BACKEND=$$SMS_BACKEND (file: $${SMS_FILE:-$${VAR_DIR:-var}/sms.jsonl}). Ctrl-C stops."; \
+	fi
 	@echo
 	@$(PY) manage.py run_scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
