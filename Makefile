@@ -89,6 +89,7 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 fmt: $(STAMP)
 	$(PY) -m ruff check --fix .

@@ -1,4 +1,4 @@
-"""The Celery application: broker from CELERY_BROKER_URL, or every task inline when there is none."""
+"""The Celery application: broker from CELERY_BROKER_URL, or every task inline without one."""
 
 import os
 

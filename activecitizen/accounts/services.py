@@ -175,6 +175,8 @@ def sign_in_with_code(*, phone: str, code: str, ip: str | None) -> SignIn:
             code="wrong_code",
             field="code",
         )
+    # The code did its job: signing in again (say, after signing out) needs no minute's wait.
+    ratelimit.stop_cooldown(f"sign_in_code:{phone}")
     return _person_for_phone(phone, now)
 
 

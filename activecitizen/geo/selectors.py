@@ -20,8 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 def okrugs_with_districts() -> QuerySet[Okrug]:
-    return Okrug.objects.order_by("name_ru").prefetch_related(
-        Prefetch("districts", queryset=District.objects.order_by("name_ru"))
+    # Boundaries are large (1.5 MB for Moscow) and only maps and district_at need them.
+    return (
+        Okrug.objects.order_by("name_ru")
+        .defer("boundary")
+        .prefetch_related(
+            Prefetch("districts", queryset=District.objects.order_by("name_ru").defer("boundary"))
+        )
     )
 
 

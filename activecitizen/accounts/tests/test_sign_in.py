@@ -225,3 +225,10 @@ def test_sms_gateway_down_is_503_and_leaves_no_code(settings):
     # The person may try again at once: the failed send started no cooldown.
     settings.SMS_BACKEND = "memory"
     services.request_sign_in_code(phone=PHONE, ip=None)
+
+
+def test_after_signing_in_a_new_code_may_be_asked_at_once(sms_outbox):
+    services.request_sign_in_code(phone=PHONE, ip=None)
+    services.sign_in_with_code(phone=PHONE, code=sms_outbox[-1].code, ip=None)
+    services.request_sign_in_code(phone=PHONE, ip=None)  # e.g. signing in on a second device
+    assert len(sms_outbox) == 2

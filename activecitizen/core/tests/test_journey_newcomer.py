@@ -49,9 +49,7 @@ def an_interest() -> Interest:
     )
 
 
-def test_newcomer_joins_fills_profile_switches_to_english_and_comes_back(page, settings):
-    # One code a minute per phone is the rule; this journey comes back within seconds.
-    settings.SIGN_IN_CODE_RESEND_SECONDS = 1
+def test_newcomer_joins_fills_profile_switches_to_english_and_comes_back(page):
     district = a_district()
     interest = an_interest()
 

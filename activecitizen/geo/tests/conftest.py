@@ -42,3 +42,18 @@ def write_json(path: Path, document) -> Path:
 
 def feature_collection(*features) -> dict:
     return {"type": "FeatureCollection", "features": list(features)}
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the loader's messages in their English source form.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

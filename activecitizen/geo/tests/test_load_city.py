@@ -1,5 +1,6 @@
 """load_city: CSV and GeoJSON in, okrugs and districts upserted by code; bad input writes none."""
 
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -382,6 +383,7 @@ def test_the_command_exits_non_zero_on_bad_input(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "LANGUAGE_CODE": "en"},
     )
     assert done.returncode != 0
     assert "lacks the column(s) okrug_name_ru" in done.stderr
