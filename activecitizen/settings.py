@@ -12,6 +12,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +69,10 @@ if not DEBUG and (SECRET_KEY.startswith(DEV_SECRET_KEY_PREFIX) or len(SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Public names of ballot logs and receipts start with this: "<host>/poll/<id>".
+TRANSPARENCY_ORIGIN_PREFIX = os.environ.get(
+    "TRANSPARENCY_ORIGIN_PREFIX", urlsplit(SITE_URL).netloc or "activecitizen.local"
+)
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -82,6 +87,8 @@ INSTALLED_APPS = [
     "activecitizen.core",
     "activecitizen.geo",
     "activecitizen.accounts",
+    "activecitizen.rewards",
+    "activecitizen.polls",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +254,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "activecitizen.accounts.tasks.purge_sign_in_codes",
         "schedule": timedelta(hours=1),
     },
+    "polls.tally_ballots": {
+        "task": "activecitizen.polls.tasks.tally_ballots",
+        "schedule": timedelta(seconds=1),
+    },
+    "polls.open_and_close_polls": {
+        "task": "activecitizen.polls.tasks.open_and_close_polls",
+        "schedule": timedelta(seconds=15),
+    },
 }
+# Fold each ballot into the counts as soon as it is cast (handy without a worker); with a
+# broker the beat task above folds them in batches every second instead.
+POLLS_TALLY_ON_CAST = env_bool("POLLS_TALLY_ON_CAST", CELERY_TASK_ALWAYS_EAGER)
 
 # --- SMS and e-mail ----------------------------------------------------------------------------
 SMS_BACKENDS = {

@@ -1,0 +1,155 @@
+"""Reads of polls that several callers share: the cached shape of a poll, polls for a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activecitizen.accounts.models import User
+from activecitizen.polls.audience import Audience, Person, reasons_not_in_audience
+from activecitizen.polls.ballots import OptionShape, QuestionShape
+from activecitizen.polls.models import Participation, Poll
+
+NOT_OPEN_YET = _("Voting has not started yet.")
+CLOSED = _("Voting is over.")
+SIGN_IN = _("Sign in to vote.")
+ALREADY_VOTED = _("You have already voted in this poll.")
+
+# A poll's shape changes only through services, which forget it; the timeout is a safety net.
+SHAPE_TTL = 30
+
+
+@dataclass(frozen=True)
+class PollShape:
+    """What casting needs to know about a poll, cached: one cache read instead of four queries."""
+
+    id: int
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    points: int
+    origin: str
+    questions: tuple[QuestionShape, ...]
+    audience: Audience
+
+    def accepts_ballots(self, now: datetime) -> bool:
+        return self.status == Poll.Status.OPEN and self.opens_at <= now < self.closes_at
+
+
+def _shape_key(poll_id: int) -> str:
+    return f"polls:shape:{poll_id}"
+
+
+def poll_shape(poll_id: int) -> PollShape | None:
+    shape = cache.get(_shape_key(poll_id))
+    if shape is None:
+        poll = (
+            Poll.objects.prefetch_related(
+                "questions__options", "audience_okrugs", "audience_districts", "audience_interests"
+            )
+            .filter(pk=poll_id)
+            .first()
+        )
+        if poll is None:
+            return None
+        shape = PollShape(
+            id=poll.pk,
+            status=poll.status,
+            opens_at=poll.opens_at,
+            closes_at=poll.closes_at,
+            points=poll.points,
+            origin=poll.origin,
+            questions=tuple(
+                QuestionShape(
+                    id=q.pk,
+                    kind=q.kind,
+                    min_choices=q.min_choices,
+                    max_choices=q.max_choices,
+                    required=q.required,
+                    options=tuple(
+                        OptionShape(id=o.pk, free_text=o.free_text) for o in q.options.all()
+                    ),
+                )
+                for q in poll.questions.all()
+            ),
+            audience=Audience.of(poll),
+        )
+        cache.set(_shape_key(poll_id), shape, SHAPE_TTL)
+    return shape
+
+
+def forget_poll(poll_id: int) -> None:
+    cache.delete(_shape_key(poll_id))
+
+
+def person_of(user: User) -> Person:
+    return Person.of(user)
+
+
+def visible_polls() -> QuerySet[Poll]:
+    """Polls anyone may see listed: everything past draft and scheduled."""
+    return Poll.objects.exclude(status__in=[Poll.Status.DRAFT, Poll.Status.SCHEDULED])
+
+
+@dataclass(frozen=True)
+class PollForPerson:
+    poll: Poll
+    voted: bool
+    can_vote: bool
+    why_not: list[str]
+
+
+def why_cannot_vote(poll: Poll, user: User | None, *, today: date | None = None) -> list[str]:
+    """Every reason this person may not vote in this poll now; empty when they may."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    reasons: list[str] = []
+    if poll.status != Poll.Status.OPEN or not (poll.opens_at <= now < poll.closes_at):
+        if poll.status in {Poll.Status.DRAFT, Poll.Status.SCHEDULED} or now < poll.opens_at:
+            reasons.append(str(NOT_OPEN_YET))
+        else:
+            reasons.append(str(CLOSED))
+    if user is None or not user.is_authenticated:
+        reasons.append(str(SIGN_IN))
+        return reasons
+    if Participation.objects.filter(poll=poll, user=user).exists():
+        reasons.append(str(ALREADY_VOTED))
+    shape = poll_shape(poll.pk)
+    assert shape is not None
+    reasons.extend(str(r) for r in reasons_not_in_audience(shape.audience, person_of(user), today))
+    return reasons
+
+
+def polls_for(user: User, *, state: str = "open") -> list[PollForPerson]:
+    """The polls a person sees: open ones they may vote in, ones they voted in, or results.
+
+    state: "open" (open now and in their audience, voted or not), "voted", "results"
+    (results published, or live results of polls they may vote in).
+    """
+    today = timezone.localdate()
+    now = timezone.now()
+    person = person_of(user)
+    voted_ids = set(Participation.objects.filter(user=user).values_list("poll_id", flat=True))
+    if state == "voted":
+        polls = visible_polls().filter(pk__in=voted_ids)
+    elif state == "results":
+        polls = visible_polls().filter(status__in=[Poll.Status.CLOSED, Poll.Status.PUBLISHED])
+    else:
+        polls = visible_polls().filter(status=Poll.Status.OPEN, closes_at__gt=now)
+    found = []
+    for poll in polls.order_by("closes_at", "pk"):
+        shape = poll_shape(poll.pk)
+        if shape is None:
+            continue
+        not_in = [str(r) for r in reasons_not_in_audience(shape.audience, person, today)]
+        if state == "open" and not_in:
+            continue  # a person sees the polls they may vote in
+        voted = poll.pk in voted_ids
+        can_vote = not voted and not not_in and shape.accepts_ballots(now)
+        found.append(PollForPerson(poll=poll, voted=voted, can_vote=can_vote, why_not=not_in))
+    return found
