@@ -15,5 +15,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        # Django creates permissions after migrate; the roles get theirs right after that.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
+        # Django creates each app's permissions after migrate; the roles get them right after,
+        # app by app (so a section's permissions exist by the time its signal arrives).
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

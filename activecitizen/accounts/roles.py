@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     PARTNER_CASHIER = "partner_cashier", _("partner cashier")
     HOUSE_ADMINISTRATOR = "house_administrator", _("house administrator")
     AUDITOR = "auditor", _("auditor")
+    SERVICE_CENTRE_OFFICER = "service_centre_officer", _("service centre officer")
 
 
 # What each staff role may do in the admin, as "app_label.codename". Sections add theirs from

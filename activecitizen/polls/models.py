@@ -212,6 +212,9 @@ class Participation(models.Model):
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
+        permissions = [
+            ("assist_voting", _("Can cast a resident's ballot at a public service centre")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["poll", "user"], name="one_ballot_per_person")
         ]

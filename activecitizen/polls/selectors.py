@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.accounts.models import User
 from activecitizen.polls.audience import Audience, Person, reasons_not_in_audience
 from activecitizen.polls.ballots import OptionShape, QuestionShape
-from activecitizen.polls.models import Participation, Poll
+from activecitizen.polls.models import Participation, PendingTally, Poll
 
 NOT_OPEN_YET = _("Voting has not started yet.")
 CLOSED = _("Voting is over.")
@@ -153,3 +153,14 @@ def polls_for(user: User, *, state: str = "open") -> list[PollForPerson]:
         can_vote = not voted and not not_in and shape.accepts_ballots(now)
         found.append(PollForPerson(poll=poll, voted=voted, can_vote=can_vote, why_not=not_in))
     return found
+
+
+def my_participations(user: User) -> QuerySet[Participation]:
+    """A person's participations, newest first, each with `counted` (folded into the results)."""
+    pending = PendingTally.objects.filter(ballot__public_id=OuterRef("ballot_public_id"))
+    return (
+        Participation.objects.filter(user=user)
+        .select_related("poll")
+        .annotate(counted=~Exists(pending))
+        .order_by("-cast_at", "-pk")
+    )

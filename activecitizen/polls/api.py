@@ -1,0 +1,256 @@
+"""Votes for the mobile app (API.md: /polls, /polls/{id}, /polls/{id}/ballots, /me/ballots)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Header, Path, Query, Router, Schema
+from ninja.responses import Status
+
+from activecitizen.accounts.auth import signed_in
+from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
+from activecitizen.polls import selectors, services
+from activecitizen.polls.models import Participation
+
+router = Router(tags=["votes"])
+
+
+class OptionOut(Schema):
+    id: int
+    text: str
+    free_text: bool = Field(..., description="Choosing it asks for your own answer in `text`.")
+    image: str | None
+
+
+class QuestionOut(Schema):
+    id: int
+    kind: Literal["single", "multiple"]
+    text: str
+    required: bool
+    min_choices: int
+    max_choices: int
+    options: list[OptionOut]
+
+
+class PollSummary(Schema):
+    id: int
+    title: str
+    category: str
+    scope: str
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    points: int
+    voted: bool
+    can_vote: bool
+
+
+class PollList(Schema):
+    count: int
+    items: list[PollSummary]
+
+
+class PollOut(PollSummary):
+    description: str
+    image: str | None
+    results_visibility: str
+    why_not: list[str] = Field(..., description="Why you may not vote now; empty when you may.")
+    questions: list[QuestionOut]
+
+
+class AnswerIn(Schema):
+    question_id: int
+    option_ids: list[int] = Field(default_factory=list, max_length=50)
+    text: str | None = Field(None, max_length=5000)
+
+
+class BallotIn(Schema):
+    answers: list[AnswerIn] = Field(..., max_length=100)
+
+
+class ReceiptOut(Schema):
+    poll_id: int
+    ballot_id: str = Field(..., description="The ballot's public id (128 random bits, hex).")
+    ballot_hash: str = Field(..., description="SHA-256 of the ballot's canonical bytes (hex).")
+    leaf_hash: str = Field(..., description="RFC 9162 leaf hash: SHA-256(0x00 ‖ bytes) (hex).")
+    cast_at: datetime
+    channel: str
+    promise: str | None = Field(
+        None, description="The log's signed promise of inclusion (null until the log exists)."
+    )
+
+
+class AlreadyVotedOut(Error):
+    receipt: ReceiptOut
+
+
+class MyBallot(Schema):
+    poll_id: int
+    poll_title: str
+    receipt: ReceiptOut
+    status: str = Field(..., description="queued: not yet counted; counted: in the results.")
+
+
+class MyBallotList(Schema):
+    count: int
+    items: list[MyBallot]
+
+
+def _image(field) -> str | None:
+    return field.url if field else None
+
+
+def _summary(entry: selectors.PollForPerson) -> dict:
+    poll = entry.poll
+    return {
+        "id": poll.pk,
+        "title": poll.title,
+        "category": poll.category,
+        "scope": poll.scope,
+        "status": poll.status,
+        "opens_at": poll.opens_at,
+        "closes_at": poll.closes_at,
+        "points": poll.points,
+        "voted": entry.voted,
+        "can_vote": entry.can_vote,
+    }
+
+
+def receipt_dict(receipt: services.Receipt) -> dict:
+    return {
+        "poll_id": receipt.poll_id,
+        "ballot_id": receipt.ballot_id,
+        "ballot_hash": receipt.ballot_hash,
+        "leaf_hash": receipt.leaf_hash,
+        "cast_at": receipt.cast_at,
+        "channel": receipt.channel,
+        "promise": receipt.promise,
+    }
+
+
+@router.get(
+    "/polls",
+    auth=signed_in,
+    response={200: PollList, **AUTH_ERRORS, 422: Error},
+    summary="Polls for me: open ones I may vote in, ones I voted in, or with results",
+)
+def list_polls(
+    request: HttpRequest,
+    state: Literal["open", "voted", "results"] = "open",
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+):
+    found = selectors.polls_for(request.user, state=state)
+    return {"count": len(found), "items": [_summary(e) for e in found[offset : offset + limit]]}
+
+
+@router.get(
+    "/polls/{poll_id}",
+    auth=signed_in,
+    response={200: PollOut, 404: Error, **AUTH_ERRORS, 422: Error},
+    summary="A poll with its questions, and whether I may vote",
+)
+def poll_detail(request: HttpRequest, poll_id: int = Path(..., ge=1, le=2**31 - 1)):
+    poll = get_object_or_404(selectors.visible_polls(), pk=poll_id)
+    why_not = selectors.why_cannot_vote(poll, request.user)
+    voted = Participation.objects.filter(poll=poll, user=request.user).exists()
+    questions = [
+        {
+            "id": q.pk,
+            "kind": q.kind,
+            "text": q.text,
+            "required": q.required,
+            "min_choices": q.min_choices,
+            "max_choices": q.max_choices,
+            "options": [
+                {"id": o.pk, "text": o.text, "free_text": o.free_text, "image": _image(o.image)}
+                for o in q.options.all()
+            ],
+        }
+        for q in poll.questions.prefetch_related("options")
+    ]
+    return {
+        **_summary(
+            selectors.PollForPerson(poll=poll, voted=voted, can_vote=not why_not, why_not=why_not)
+        ),
+        "description": poll.description,
+        "image": _image(poll.image),
+        "results_visibility": poll.results_visibility,
+        "why_not": why_not,
+        "questions": questions,
+    }
+
+
+@router.post(
+    "/polls/{poll_id}/ballots",
+    auth=signed_in,
+    response={
+        201: ReceiptOut,
+        409: AlreadyVotedOut | Error,
+        403: Error,
+        404: Error,
+        401: Error,
+        429: Error,
+        **COMMON_ERRORS,
+    },
+    summary="Cast my ballot (once; a retry with the same Idempotency-Key gets the same receipt)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {"answers": [{"question_id": 1, "option_ids": [2], "text": None}]}
+                }
+            }
+        }
+    },
+)
+def cast(
+    request: HttpRequest,
+    payload: BallotIn,
+    poll_id: int = Path(..., ge=1, le=2**31 - 1),
+    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
+):
+    channel = "web" if getattr(request.user, "_api_token", None) is None else "app"
+    try:
+        receipt = services.cast_ballot(
+            poll_id=poll_id,
+            user=request.user,
+            answers=[a.model_dump() for a in payload.answers],
+            channel=channel,
+            idempotency_key=idempotency_key,
+        )
+    except services.AlreadyVoted as already:
+        if already.replay:
+            return Status(201, receipt_dict(already.receipt))
+        return Status(409, {**already.as_dict(), "receipt": receipt_dict(already.receipt)})
+    return Status(201, receipt_dict(receipt))
+
+
+@router.get(
+    "/me/ballots",
+    auth=signed_in,
+    response={200: MyBallotList, **AUTH_ERRORS, 422: Error},
+    summary="My receipts, newest first",
+)
+def my_ballots(
+    request: HttpRequest,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+):
+    mine = selectors.my_participations(request.user)
+    page = mine[offset : offset + limit]
+    return {
+        "count": mine.count(),
+        "items": [
+            {
+                "poll_id": p.poll_id,
+                "poll_title": p.poll.title,
+                "receipt": receipt_dict(services.Receipt.of(p)),
+                "status": "counted" if p.counted else "queued",
+            }
+            for p in page
+        ],
+    }

@@ -1,0 +1,80 @@
+"""Races on PostgreSQL with real threads: double clicks and two devices give one ballot and
+one credit of points; concurrent tally runs count every ballot exactly once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from activecitizen.polls import services
+from activecitizen.polls.models import Ballot, Participation, PendingTally, Tally
+from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
+from activecitizen.rewards.models import LedgerEntry, PointsAccount
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(n, work):
+    """Run `work(i)` in n threads released at the same instant; return results and errors."""
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def runner(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors
+
+
+def test_forty_simultaneous_ballots_of_one_person_make_one(settings):
+    settings.POLLS_TALLY_ON_CAST = False
+    poll = make_poll(points=20)
+    voter = make_resident()
+    answers = first_answers(poll)
+
+    def vote(i):
+        return services.cast_ballot(
+            poll_id=poll.pk, user=voter, answers=answers, channel=["web", "app"][i % 2]
+        )
+
+    results, errors = run_together(40, vote)
+    won = [r for r in results if r is not None]
+    assert len(won) == 1
+    assert len(errors) == 39
+    assert all(isinstance(e, services.AlreadyVoted) for e in errors)
+    assert {e.receipt.ballot_id for e in errors} == {won[0].ballot_id}
+    assert Participation.objects.count() == 1
+    assert Ballot.objects.count() == 1
+    assert LedgerEntry.objects.count() == 1
+    assert PointsAccount.objects.get(user=voter).balance == 20
+
+
+def test_many_people_voting_at_once_are_all_counted_once(settings):
+    settings.POLLS_TALLY_ON_CAST = False
+    poll = make_poll(points=20)
+    voters = [make_resident(f"+7916100{i:04d}") for i in range(30)]
+    answers = first_answers(poll)
+
+    def vote(i):
+        return services.cast_ballot(poll_id=poll.pk, user=voters[i], answers=answers, channel="app")
+
+    _results, errors = run_together(30, vote)
+    assert errors == []
+    assert Ballot.objects.count() == 30
+
+    # Three tally runs at once still count each ballot exactly once.
+    _r, tally_errors = run_together(3, lambda i: services.tally(poll_id=poll.pk, batch=7))
+    assert tally_errors == []
+    assert not PendingTally.objects.exists()
+    assert Tally.objects.get(poll=poll, question_id=0, option_id=0, dimension="total").count == 30
+    assert sum(a.balance for a in PointsAccount.objects.all()) == 600
