@@ -1,4 +1,4 @@
-"""Points: one account per person and the append-only ledger whose sum is its balance."""
+"""Points: each person's account, the append-only ledger that sums to it, status levels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from activecitizen.core.models import LocalizedNameMixin
 
 
 class PointsAccount(models.Model):
@@ -26,6 +28,7 @@ class PointsAccount(models.Model):
     class Meta:
         verbose_name = _("points account")
         verbose_name_plural = _("points accounts")
+        permissions = [("adjust_points", _("Can correct a points balance"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(balance__gte=0), name="points_balance_not_negative"
@@ -74,3 +77,62 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount:+d} {self.reason} {self.reference}"
+
+    @property
+    def magnitude(self) -> int:
+        """The number of points moved, without the sign (pages show the sign apart)."""
+        return abs(self.amount)
+
+
+class StatusLevel(LocalizedNameMixin, models.Model):
+    """A status a person reaches by the points earned in all ("Active citizen" at 1,000).
+
+    Staff edit the levels; a person's status is the highest level whose threshold their
+    lifetime points reach, so spending points never lowers it.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    min_lifetime_points = models.BigIntegerField(_("points earned in all to reach it"), unique=True)
+
+    class Meta:
+        verbose_name = _("status level")
+        verbose_name_plural = _("status levels")
+        ordering = ["min_lifetime_points"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_lifetime_points__gte=0),
+                name="status_level_threshold_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Adjustment(models.Model):
+    """Who corrected a balance by hand, and why: the ledger entry alone cannot say."""
+
+    entry = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        related_name="adjustment",
+        verbose_name=_("ledger entry"),
+    )
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="points_adjustments_made",
+        verbose_name=_("made by"),
+    )
+    note = models.CharField(_("why"), max_length=500)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points correction")
+        verbose_name_plural = _("points corrections")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} ({self.made_by})"

@@ -1,13 +1,21 @@
-"""Every write of points: credits for taking part, and (with the shop) debits and refunds."""
+"""Every write of points: credits for taking part, debits for the shop, staff corrections."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from activecitizen.rewards.models import LedgerEntry, PointsAccount
+from activecitizen.accounts.models import User
+from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
+from activecitizen.rewards.models import Adjustment, LedgerEntry, PointsAccount
+
+NOTE_MAX_LENGTH = Adjustment._meta.get_field("note").max_length or 500
+# The largest correction staff can make in one go: a typo of three extra zeros is refused.
+ADJUSTMENT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -55,3 +63,122 @@ def credit_points(
             [amount, amount, now, user_id],
         )
     return Credit(credited=True, amount=amount)
+
+
+@dataclass(frozen=True)
+class Debit:
+    debited: bool  # False: the idempotency key had been used, nothing changed
+    amount: int
+
+
+def debit_points(
+    *, user_id: int, amount: int, reason: str, reference: str, idempotency_key: str
+) -> Debit:
+    """Take `amount` points from a person's account exactly once per `idempotency_key`.
+
+    Refused with `insufficient_points` (and nothing written) when the balance is smaller.
+    The entry goes in first, as in `credit_points`, so that both take their locks in the same
+    order (key, then account row) and never deadlock each other. The balance then falls only
+    `WHERE balance >= amount`: on PostgreSQL a concurrent debit waits for the row and re-checks
+    that condition against the committed balance, so racing debits can never overdraw it.
+    """
+    if amount <= 0:
+        raise ValueError("a debit is a positive number of points")
+    if reason not in LedgerEntry.Reason.values:
+        raise ValueError(f"unknown reason {reason!r}")
+    now = timezone.now()
+    entries = LedgerEntry._meta.db_table
+    accounts = PointsAccount._meta.db_table
+    # A savepoint inside the caller's transaction: refusing undoes this function's entry only.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} "  # noqa: S608 - table names come from our models
+            "(account_id, amount, reason, reference, idempotency_key, created_at) "
+            f"SELECT user_id, %s, %s, %s, %s, %s FROM {accounts} WHERE user_id = %s "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [-amount, reason, reference[:100], idempotency_key, now, user_id],
+        )
+        if cursor.fetchone() is None:
+            # Either the key was used (a retry) or the person has no account (no points).
+            earlier = (
+                LedgerEntry.objects.filter(idempotency_key=idempotency_key)
+                .values_list("account_id", "amount")
+                .first()
+            )
+            if earlier is None:
+                raise _insufficient(balance=0, amount=amount)
+            if earlier != (user_id, -amount):
+                raise Conflict(
+                    _("This operation was already done with other points."),
+                    code="idempotency_key_reused",
+                )
+            return Debit(debited=False, amount=0)
+        cursor.execute(
+            f"UPDATE {accounts} SET balance = balance - %s, updated_at = %s "  # noqa: S608
+            "WHERE user_id = %s AND balance >= %s RETURNING balance",
+            [amount, now, user_id, amount],
+        )
+        if cursor.fetchone() is None:
+            balance = (
+                PointsAccount.objects.filter(pk=user_id).values_list("balance", flat=True).first()
+            )
+            # Raised inside the atomic block: the entry inserted above is rolled back with it.
+            raise _insufficient(balance=balance or 0, amount=amount)
+    return Debit(debited=True, amount=amount)
+
+
+def _insufficient(*, balance: int, amount: int) -> InvalidInput:
+    return InvalidInput(
+        _("Not enough points: this needs %(amount)d, the balance is %(balance)d.")
+        % {"amount": amount, "balance": balance},
+        code="insufficient_points",
+    )
+
+
+def adjust_points(
+    *, user_id: int, amount: int, by: User, note: str, idempotency_key: str = ""
+) -> LedgerEntry:
+    """A staff correction of a balance: a new ADJUSTMENT entry, never an edit of an old one.
+
+    `by` needs the "adjust points" permission. A negative correction obeys the same rule as any
+    debit: the balance never goes below zero. `idempotency_key` (e.g. a token in the admin form)
+    makes a double submission correct once.
+    """
+    if not (by.is_active and by.is_staff and by.has_perm("rewards.adjust_points")):
+        raise PermissionDenied(_("You may not correct points balances."))
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput(_("Say why the balance is corrected."), code="required", field="note")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InvalidInput(
+            _("Keep the note to %(n)d characters at most.") % {"n": NOTE_MAX_LENGTH},
+            code="too_long",
+            field="note",
+        )
+    if not isinstance(amount, int) or amount == 0 or abs(amount) > ADJUSTMENT_LIMIT:
+        raise InvalidInput(
+            _("A correction is a whole number of points from %(low)d to %(high)d, not zero.")
+            % {"low": -ADJUSTMENT_LIMIT, "high": ADJUSTMENT_LIMIT},
+            code="invalid",
+            field="amount",
+        )
+    if not User.objects.filter(pk=user_id).exists():
+        raise InvalidInput(_("No such person."), code="not_found", field="user")
+    key = f"adjustment:{idempotency_key or uuid.uuid4().hex}"
+    with transaction.atomic():
+        move = credit_points if amount > 0 else debit_points
+        move(
+            user_id=user_id,
+            amount=abs(amount),
+            reason=LedgerEntry.Reason.ADJUSTMENT,
+            reference="",
+            idempotency_key=key,
+        )
+        entry = LedgerEntry.objects.get(idempotency_key=key)
+        if entry.account_id != user_id or entry.amount != amount:
+            raise Conflict(
+                _("This form was already used for another correction."),
+                code="idempotency_key_reused",
+            )
+        Adjustment.objects.get_or_create(entry=entry, defaults={"made_by": by, "note": note})
+    return entry
