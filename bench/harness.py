@@ -108,7 +108,9 @@ def production_env(var_dir: Path, **extra: str) -> dict:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 2, **settings: str) -> Iterator[Server]:
+def gunicorn(
+    *, workers: int = 2, worker_class: str = "sync", threads: int = 1, **settings: str
+) -> Iterator[Server]:
     """Migrate a database ($DATABASE_URL, else SQLite in a temp VAR_DIR), collect static files,
     and serve the site with gunicorn's sync workers on a free loopback port."""
     var_dir = Path(tempfile.mkdtemp(prefix="activecitizen-bench-"))
@@ -138,6 +140,10 @@ def gunicorn(*, workers: int = 2, **settings: str) -> Iterator[Server]:
                 "warning",
                 "--backlog",
                 "2048",
+                "--worker-class",
+                worker_class,
+                "--threads",
+                str(threads),
             ],
             env=env,
             cwd=ROOT,

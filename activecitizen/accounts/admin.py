@@ -77,6 +77,11 @@ class UserAdmin(DjangoUserAdmin):
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Roles, districts or a block take effect on the app's next request.
+        services.forget_person(form.instance.pk)
+
     @admin.action(description=_("Mark as resident verified (documents checked)"))
     def mark_resident_verified(self, request, queryset):
         done = 0

@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from activecitizen.accounts import services
 from activecitizen.accounts.auth import signed_in
-from activecitizen.accounts.models import ApiToken, User
+from activecitizen.accounts.models import User
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
 from activecitizen.core.errors import DomainError
 from activecitizen.core.net import client_ip
@@ -136,9 +136,9 @@ def issue_token(request: HttpRequest, payload: TokenRequest):
     summary="Revoke the token this request is signed with",
 )
 def revoke_current_token(request: HttpRequest):
-    token: ApiToken | None = getattr(request.user, "_api_token", None)
-    if token is not None:
-        services.revoke_api_token(user=request.user, token_id=token.pk)
+    token_id: int | None = getattr(request.user, "_api_token_id", None)
+    if token_id is not None:
+        services.revoke_api_token(user=request.user, token_id=token_id)
     return Status(204, None)
 
 
@@ -167,7 +167,7 @@ def change_my_profile(request: HttpRequest, payload: ProfilePatch):
 
 @router.get("/me/tokens", auth=signed_in, response={200: DeviceTokenList, **AUTH_ERRORS})
 def my_tokens(request: HttpRequest):
-    current = getattr(getattr(request.user, "_api_token", None), "pk", None)
+    current = getattr(request.user, "_api_token_id", None)
     tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
     items = [
         {

@@ -213,7 +213,7 @@ def cast(
     poll_id: int = Path(..., ge=1, le=2**31 - 1),
     idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
 ):
-    channel = "web" if getattr(request.user, "_api_token", None) is None else "app"
+    channel = "web" if getattr(request.user, "_api_token_id", None) is None else "app"
     try:
         receipt = services.cast_ballot(
             poll_id=poll_id,

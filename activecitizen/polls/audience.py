@@ -62,6 +62,9 @@ class Person:
     def of(cls, user: User) -> Person:
         home = user.home_district
         work = user.work_district
+        interest_ids = getattr(user, "_interest_ids", None)  # set by the cached person
+        if interest_ids is None:
+            interest_ids = frozenset(user.interests.values_list("pk", flat=True))
         return cls(
             home_district_id=user.home_district_id,
             home_okrug_id=home.okrug_id if home else None,
@@ -69,7 +72,7 @@ class Person:
             work_okrug_id=work.okrug_id if work else None,
             birth_date=user.birth_date,
             gender=user.gender,
-            interest_ids=frozenset(i.pk for i in user.interests.all()),
+            interest_ids=interest_ids,
             verification=user.verification,
         )
 

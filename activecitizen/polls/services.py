@@ -116,15 +116,14 @@ def cast_ballot(
             raise Conflict(_("Voting has not started yet."), code="poll_not_open")
         raise Conflict(_("Voting is over."), code="poll_closed")
 
-    # A retry after a lost answer, or a second device: answer with the receipt already given.
-    existing = Participation.objects.filter(poll_id=poll_id, user=user).first()
-    if existing is not None:
-        raise _already_voted(existing, idempotency_key)
-
     today = timezone.localdate()
     person = person_of(user)
     reasons = reasons_not_in_audience(shape.audience, person, today)
     if reasons:
+        # Someone who voted and then moved away still gets their receipt back on a retry.
+        existing = Participation.objects.filter(poll_id=poll_id, user=user).first()
+        if existing is not None:
+            raise _already_voted(existing, idempotency_key)
         raise PermissionDenied(reasons[0], code="not_in_audience")
     checked = check_answers(shape.questions, answers)
 
@@ -138,45 +137,47 @@ def cast_ballot(
         cast_at=now,
         channel=channel,
     )
+    snapshot = (
+        person.home_okrug_id,
+        person.home_district_id,
+        age_band(person.birth_date, today),
+        person.gender or "unknown",
+    )
     with transaction.atomic():
-        if not _insert_participation(
-            poll_id, user.pk, receipt, idempotency_key, assisted_by.pk if assisted_by else None
-        ):
-            won = Participation.objects.get(poll_id=poll_id, user=user)
-            raise _already_voted(won, idempotency_key)
-        ballot = Ballot.objects.create(
-            poll_id=poll_id,
-            public_id=public_id,
+        recorded = _record_ballot(
+            receipt=receipt,
+            user_id=user.pk,
             content=content.decode(),
-            channel=channel,
-            okrug_id=person.home_okrug_id,
-            district_id=person.home_district_id,
-            age_band=age_band(person.birth_date, today),
-            gender=person.gender or "unknown",
-            cast_at=now,
+            snapshot=snapshot,
+            idempotency_key=idempotency_key,
+            assisted_by_id=assisted_by.pk if assisted_by else None,
         )
-        PendingTally.objects.create(ballot=ballot, poll_id=poll_id)
-        texts = [a for a in checked if a.text]
-        if texts:
-            free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
-            FreeTextAnswer.objects.bulk_create(
-                FreeTextAnswer(
-                    poll_id=poll_id,
-                    option_id=next(o for o in a.option_ids if o in free_options),
-                    text=a.text or "",
+        if recorded:
+            texts = [a for a in checked if a.text]
+            if texts:
+                free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
+                FreeTextAnswer.objects.bulk_create(
+                    FreeTextAnswer(
+                        poll_id=poll_id,
+                        option_id=next(o for o in a.option_ids if o in free_options),
+                        text=a.text or "",
+                    )
+                    for a in texts
                 )
-                for a in texts
-            )
-        if shape.points:
-            credit_points(
-                user_id=user.pk,
-                amount=shape.points,
-                reason="poll",
-                reference=f"poll:{poll_id}",
-                idempotency_key=f"poll:{poll_id}:user:{user.pk}",
-            )
-        if settings.POLLS_TALLY_ON_CAST:
-            transaction.on_commit(lambda: tally(poll_id=poll_id))
+            if shape.points:
+                credit_points(
+                    user_id=user.pk,
+                    amount=shape.points,
+                    reason="poll",
+                    reference=f"poll:{poll_id}",
+                    idempotency_key=f"poll:{poll_id}:user:{user.pk}",
+                )
+            if settings.POLLS_TALLY_ON_CAST:
+                transaction.on_commit(lambda: tally(poll_id=poll_id))
+    if not recorded:
+        # A second device, a retry, a double click: the ballot that won stands.
+        won = Participation.objects.get(poll_id=poll_id, user=user)
+        raise _already_voted(won, idempotency_key)
     return receipt
 
 
@@ -185,35 +186,86 @@ def _already_voted(participation: Participation, idempotency_key: str) -> Alread
     return AlreadyVoted(Receipt.of(participation), replay=replay)
 
 
-def _insert_participation(
-    poll_id: int, user_id: int, receipt: Receipt, key: str, assisted_by_id: int | None
-) -> bool:
-    """Insert the participation unless one exists; True when this call inserted it.
+PARTICIPATION_COLUMNS = (
+    "poll_id, user_id, cast_at, channel, ballot_public_id, ballot_hash, leaf_hash, "
+    "idempotency_key, assisted_by_id"
+)
+BALLOT_COLUMNS = (
+    "poll_id, public_id, content, channel, okrug_id, district_id, age_band, gender, cast_at"
+)
 
-    ON CONFLICT DO NOTHING rather than catching IntegrityError: no savepoint, and on
+
+def _record_ballot(
+    *,
+    receipt: Receipt,
+    user_id: int,
+    content: str,
+    snapshot: tuple[int | None, int | None, str, str],
+    idempotency_key: str,
+    assisted_by_id: int | None,
+) -> bool:
+    """Write the participation, the anonymous ballot and its place in the tally queue, unless
+    the person already has a participation in this poll; True when this call wrote them.
+
+    INSERT … ON CONFLICT DO NOTHING rather than catching IntegrityError: no savepoint, and on
     PostgreSQL a concurrent insert of the same pair waits for the other transaction and then
-    does nothing, so exactly one of two racing requests wins.
+    does nothing, so exactly one of two racing requests wins. On PostgreSQL the three inserts
+    are one statement (one round trip); SQLite, which has no INSERT in WITH, takes three.
     """
-    table = Participation._meta.db_table
+    participations = Participation._meta.db_table
+    ballots = Ballot._meta.db_table
+    queue = PendingTally._meta.db_table
+    participation = [
+        receipt.poll_id,
+        user_id,
+        receipt.cast_at,
+        receipt.channel,
+        receipt.ballot_id,
+        receipt.ballot_hash,
+        receipt.leaf_hash,
+        idempotency_key,
+        assisted_by_id,
+    ]
+    ballot = [
+        receipt.poll_id,
+        receipt.ballot_id,
+        content,
+        receipt.channel,
+        *snapshot,
+        receipt.cast_at,
+    ]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH p AS (INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING poll_id), "
+                f"b AS (INSERT INTO {ballots} ({BALLOT_COLUMNS}) "
+                "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM p RETURNING id, poll_id) "
+                f"INSERT INTO {queue} (ballot_id, poll_id) SELECT id, poll_id FROM b "
+                "RETURNING id",
+                [*participation, *ballot],
+            )
+            return cursor.fetchone() is not None
         cursor.execute(
-            f"INSERT INTO {table} (poll_id, user_id, cast_at, channel, ballot_public_id, "  # noqa: S608
-            "ballot_hash, leaf_hash, idempotency_key, assisted_by_id) "
+            f"INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id",
-            [
-                poll_id,
-                user_id,
-                receipt.cast_at,
-                receipt.channel,
-                receipt.ballot_id,
-                receipt.ballot_hash,
-                receipt.leaf_hash,
-                key,
-                assisted_by_id,
-            ],
+            participation,
         )
-        return cursor.fetchone() is not None
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(
+            f"INSERT INTO {ballots} ({BALLOT_COLUMNS}) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            ballot,
+        )
+        (ballot_id,) = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {queue} (ballot_id, poll_id) VALUES (%s, %s)",  # noqa: S608
+            [ballot_id, receipt.poll_id],
+        )
+        return True
 
 
 # --- Counting ----------------------------------------------------------------------------------

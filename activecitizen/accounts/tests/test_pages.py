@@ -197,3 +197,31 @@ def test_citizens_cannot_open_the_admin(client, sms_outbox):
 def test_admin_login_sends_strangers_to_the_phone_sign_in(client):
     answer = client.get("/admin/", follow=True)
     assert answer.redirect_chain[-1][0] == "/accounts/sign-in/?next=/admin/"
+
+
+def test_blocking_in_the_admin_signs_the_app_out(client, sms_outbox):
+    from django.test import Client
+
+    admin = User.objects.create_superuser("+79990000001")
+    person = User.objects.create_user("+79161112233")
+    _token, raw = services.issue_api_token(user=person, device="phone")
+    app = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert app.get("/api/v1/me").status_code == 200  # now the person is in the cache
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{person.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data.update(
+        {
+            "phone": person.phone,
+            "verification": 1,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+        }
+    )
+    data.pop("is_active")  # unticked
+    data.pop("last_login", None)
+    client.post(f"/admin/accounts/user/{person.pk}/change/", data)
+    person.refresh_from_db()
+    assert person.is_active is False
+    assert app.get("/api/v1/me").status_code == 401

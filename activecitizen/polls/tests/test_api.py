@@ -188,3 +188,25 @@ def test_my_ballots_show_receipts_and_whether_counted(client, auth):
 
 def test_polls_need_sign_in(client):
     assert client.get("/api/v1/polls").status_code == 401
+
+
+def test_a_profile_change_takes_effect_on_the_next_request(client, auth, voter):
+    # The app's requests find their person in the cache; changing the profile must not wait.
+    other = District.objects.exclude(pk=voter.home_district_id).first()
+    poll = make_poll(districts=[other])
+    assert cast(client, auth, poll).status_code == 403
+    changed = client.patch(
+        "/api/v1/me", json.dumps({"district_id": other.pk}), content_type="application/json", **auth
+    )
+    assert changed.status_code == 200
+    assert cast(client, auth, poll).status_code == 201
+
+
+def test_a_blocked_person_is_signed_out_at_once(client, auth, voter):
+    from activecitizen.accounts.services import forget_person
+
+    assert client.get("/api/v1/polls", **auth).status_code == 200
+    User = type(voter)
+    User.objects.filter(pk=voter.pk).update(is_active=False)
+    forget_person(voter.pk)  # what the admin's save does
+    assert client.get("/api/v1/polls", **auth).status_code == 401
