@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("activecitizen.accounts.urls")),
     path("city/", include("activecitizen.geo.urls")),
     path("rewards/", include("activecitizen.rewards.urls")),
+    path("polls/", include("activecitizen.polls.urls")),
     path("", include("activecitizen.core.urls")),
 ]
 

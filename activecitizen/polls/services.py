@@ -7,6 +7,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -215,7 +216,7 @@ def _record_ballot(
     participations = Participation._meta.db_table
     ballots = Ballot._meta.db_table
     queue = PendingTally._meta.db_table
-    participation = [
+    participation: list[Any] = [
         receipt.poll_id,
         user_id,
         receipt.cast_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,10 +30,12 @@ def credit_points(
 ) -> Credit:
     """Add `amount` points to a person's account exactly once per `idempotency_key`.
 
-    Two statements in the caller's transaction (or a new one): the ledger entry, refused by the
-    unique key if it exists, then the balance, only when the entry was new. Both statements
-    work on PostgreSQL and SQLite, and neither reads before it writes, so concurrent credits
-    for one person queue on the account row instead of deadlocking.
+    The ledger entry is refused by the unique key if it exists; the balance moves only when the
+    entry is new. Nothing reads before it writes, so concurrent credits for one person queue on
+    the account row instead of deadlocking. On PostgreSQL both writes are one statement (one
+    round trip on the hot path of casting a ballot); SQLite, which has no INSERT inside WITH,
+    takes two. The account is created by the same upsert that moves its balance: foreign keys
+    are checked at commit, so the entry may come first.
     """
     if amount <= 0:
         raise ValueError("a credit is a positive number of points")
@@ -41,28 +44,35 @@ def credit_points(
     now = timezone.now()
     entries = LedgerEntry._meta.db_table
     accounts = PointsAccount._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The account must exist before its entry (foreign key); a no-op when it does.
-        cursor.execute(
-            f"INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "  # noqa: S608
-            "VALUES (%s, 0, 0, %s) ON CONFLICT (user_id) DO NOTHING",
-            [user_id, now],
-        )
-        cursor.execute(
-            f"INSERT INTO {entries} "  # noqa: S608 - table names come from our models
-            "(account_id, amount, reason, reference, idempotency_key, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
-            "RETURNING id",
-            [user_id, amount, reason, reference[:100], idempotency_key, now],
-        )
-        if cursor.fetchone() is None:
-            return Credit(credited=False, amount=0)
-        cursor.execute(
-            f"UPDATE {accounts} SET balance = balance + %s, lifetime = lifetime + %s, "  # noqa: S608
-            "updated_at = %s WHERE user_id = %s",
-            [amount, amount, now, user_id],
-        )
-    return Credit(credited=True, amount=amount)
+    entry = (
+        f"INSERT INTO {entries} "  # noqa: S608 - table names come from our models
+        "(account_id, amount, reason, reference, idempotency_key, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
+        "RETURNING amount"
+    )
+    upsert = (
+        f"INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "  # noqa: S608
+        # WHERE true: SQLite's parser needs it before ON CONFLICT in INSERT … SELECT.
+        "SELECT %s, amount, amount, %s FROM {rows} WHERE true "
+        f"ON CONFLICT (user_id) DO UPDATE SET balance = {accounts}.balance + excluded.balance, "
+        f"lifetime = {accounts}.lifetime + excluded.lifetime, updated_at = excluded.updated_at "
+        "RETURNING balance"
+    )
+    entry_params: list[Any] = [user_id, amount, reason, reference[:100], idempotency_key, now]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH e AS ({entry}) " + upsert.format(rows="e"), [*entry_params, user_id, now]
+            )
+            credited = cursor.fetchone() is not None
+        else:
+            cursor.execute(entry, entry_params)
+            credited = cursor.fetchone() is not None
+            if credited:
+                cursor.execute(
+                    upsert.format(rows=f"(SELECT {int(amount)} AS amount)"), [user_id, now]
+                )
+    return Credit(credited=credited, amount=amount if credited else 0)
 
 
 @dataclass(frozen=True)
