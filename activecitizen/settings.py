@@ -166,7 +166,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # The default of 300 entries would cull the sign-in state of a busy dev server.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # Sign-in limits: (how many, per how many seconds).
 SIGN_IN_CODE_LENGTH = 6

@@ -36,6 +36,9 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WRK_THREADS = 2
+# "warm": each voter's token and profile are in the cache, as after the app loaded the poll;
+# "cold": the first request of a token looks it up in the database (two more queries).
+CACHE_STATE = os.environ.get("BENCH_CACHE", "warm")
 
 PREPARE = textwrap.dedent(
     """
@@ -50,7 +53,7 @@ PREPARE = textwrap.dedent(
     from activecitizen.geo.models import District
     from activecitizen.polls.models import Option, Poll, Question
 
-    voters, tokens_path = int(sys.argv[1]), sys.argv[2]
+    voters, tokens_path, warm = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "warm"
     districts = list(District.objects.values_list("pk", flat=True))
     users = [
         User(phone=f"+7990{i:07d}", first_name="Житель", home_district_id=districts[i % len(districts)],
@@ -77,6 +80,23 @@ PREPARE = textwrap.dedent(
         q = Question.objects.create(poll=poll, position=position, text=text)
         opts = [Option.objects.create(question=q, position=i, text=t) for i, t in enumerate(options)]
         answers.append((q.pk, [o.pk for o in opts]))
+    if warm:
+        # As if each voter's app had loaded the poll a moment before voting: their token and
+        # profile are in the cache (what authenticate_token would have put there).
+        from django.core.cache import cache
+        from activecitizen.accounts import services as people
+        people_by_id = {u.pk: u for u in User.objects.select_related("home_district", "work_district").filter(pk__in=ids)}
+        for chunk in range(0, len(ids), 2000):
+            entries = {}
+            for u in ids[chunk:chunk + 2000]:
+                p = people_by_id[u]
+                okrugs = (p.home_district.okrug_id if p.home_district_id else None, None)
+                values = tuple(getattr(p, name) for name in people._PERSON_FIELDS)
+                entries[people._person_cache_key(u)] = (values, okrugs, frozenset())
+            cache.set_many(entries, people.PERSON_CACHE_SECONDS * 10)
+        tokens = ApiToken.objects.filter(user_id__in=ids).values_list("key_hash", "pk", "user_id")
+        cache.set_many({people._token_cache_key(h): (pk, u, now) for h, pk, u in tokens},
+                       people.TOKEN_CACHE_SECONDS * 10)
     with open(tokens_path, "w") as fh:
         fh.write("\\n".join(raw))
     print(json.dumps({"poll_id": poll.pk, "answers": answers}))
@@ -229,7 +249,7 @@ def main() -> None:
             describe(server, "ballots")
             tokens = scratch / "tokens.txt"
             prepared = subprocess.run(
-                [sys.executable, "-c", PREPARE, str(VOTERS), str(tokens)],
+                [sys.executable, "-c", PREPARE, str(VOTERS), str(tokens), CACHE_STATE],
                 env=server.env,
                 cwd=ROOT,
                 capture_output=True,
@@ -261,6 +281,7 @@ def main() -> None:
                 "gunicorn": f"{WORKERS} {WORKER_CLASS} workers × {THREADS} threads",
                 "database": "PostgreSQL",
                 "cache": "Redis" if cache else "local memory",
+                "tokens": CACHE_STATE,
             }
             print(f"workload: {workload}")
             ceiling = run_wrk(server, plain_script, "/healthz")

@@ -60,16 +60,19 @@ class Person:
 
     @classmethod
     def of(cls, user: User) -> Person:
-        home = user.home_district
-        work = user.work_district
-        interest_ids = getattr(user, "_interest_ids", None)  # set by the cached person
+        # A person from the request cache carries their okrugs and interests already.
+        okrugs = getattr(user, "_okrug_ids", None)
+        if okrugs is None:
+            home, work = user.home_district, user.work_district
+            okrugs = (home.okrug_id if home else None, work.okrug_id if work else None)
+        interest_ids = getattr(user, "_interest_ids", None)
         if interest_ids is None:
             interest_ids = frozenset(user.interests.values_list("pk", flat=True))
         return cls(
             home_district_id=user.home_district_id,
-            home_okrug_id=home.okrug_id if home else None,
+            home_okrug_id=okrugs[0],
             work_district_id=user.work_district_id,
-            work_okrug_id=work.okrug_id if work else None,
+            work_okrug_id=okrugs[1],
             birth_date=user.birth_date,
             gender=user.gender,
             interest_ids=interest_ids,
