@@ -158,7 +158,7 @@ LOGOUT_REDIRECT_URL = "core:home"
 # --- Cache and rate limits ---------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -272,6 +272,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # Fold each ballot into the counts as soon as it is cast (handy without a worker); with a
 # broker the beat task above folds them in batches every second instead.
 POLLS_TALLY_ON_CAST = env_bool("POLLS_TALLY_ON_CAST", CELERY_TASK_ALWAYS_EAGER)
+# How many demo ballots `seed_demo` makes (1: about 54,000; tests use a sliver).
+POLLS_DEMO_SCALE = float(os.environ.get("POLLS_DEMO_SCALE", "1"))
 
 # --- SMS and e-mail ----------------------------------------------------------------------------
 SMS_BACKENDS = {

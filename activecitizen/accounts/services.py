@@ -436,18 +436,13 @@ def _remember_person(user: User) -> User | None:
     if not user.is_active:
         cache.set(_person_cache_key(user.pk), False, PERSON_CACHE_SECONDS)
         return None
-    user._interest_ids = frozenset(  # type: ignore[attr-defined]
-        user.interests.values_list("pk", flat=True)
-    )
-    okrugs = (
-        user.home_district.okrug_id if user.home_district_id else None,
-        user.work_district.okrug_id if user.work_district_id else None,
-    )
+    interest_ids = frozenset(user.interests.values_list("pk", flat=True))
+    home, work = user.home_district, user.work_district
+    okrugs = (home.okrug_id if home else None, work.okrug_id if work else None)
+    user._interest_ids = interest_ids  # type: ignore[attr-defined]
     user._okrug_ids = okrugs  # type: ignore[attr-defined]
     values = tuple(getattr(user, name) for name in _PERSON_FIELDS)
-    cache.set(
-        _person_cache_key(user.pk), (values, okrugs, user._interest_ids), PERSON_CACHE_SECONDS
-    )
+    cache.set(_person_cache_key(user.pk), (values, okrugs, interest_ids), PERSON_CACHE_SECONDS)
     return user
 
 

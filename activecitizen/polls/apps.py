@@ -9,8 +9,13 @@ class PollsConfig(AppConfig):
 
     def ready(self) -> None:
         from activecitizen.accounts.roles import Role, grant
+        from activecitizen.core.demo import register_demo_step
         from activecitizen.core.home import register_open_now
+        from activecitizen.polls.demo import seed_polls
+        from activecitizen.polls.editing import register_role_permissions
         from activecitizen.polls.home import open_polls_for_home
 
         register_open_now(open_polls_for_home)
+        register_role_permissions()
         grant(Role.SERVICE_CENTRE_OFFICER, "polls.assist_voting", "accounts.view_user")
+        register_demo_step("polls", seed_polls, order=20)

@@ -9,7 +9,8 @@ from activecitizen.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_staff_and_residents_once(district):
+def test_seed_demo_creates_staff_and_residents_once(district, settings):
+    settings.POLLS_DEMO_SCALE = 0.01
     call_command("seed_demo", residents=40, no_progress=True)
     assert User.objects.filter(is_staff=True).count() == 6
     residents = User.objects.filter(is_staff=False)
