@@ -41,8 +41,8 @@ from activecitizen.polls.models import (
     Participation,
     Poll,
     Question,
-    Tally,
 )
+from activecitizen.polls.results import poll_results
 
 FROZEN_NOTICE = _("Questions and options are frozen because the poll has opened.")
 OWN_ANSWER_MARK = "*"
@@ -435,39 +435,31 @@ class PollAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("results"))
     def results_summary(self, poll: Poll) -> str:
+        # The same numbers as the public results page: one source of truth.
         if poll.pk is None or poll.status in {Poll.Status.DRAFT, Poll.Status.SCHEDULED}:
             return "—"
-        counts = {
-            (q, o): n
-            for q, o, n in Tally.objects.filter(
-                poll=poll, dimension="total", value="all"
-            ).values_list("question_id", "option_id", "count")
-        }
         blocks = []
-        for question in poll.questions.prefetch_related("options"):
-            respondents = counts.get((question.pk, 0), 0)
+        for question in poll_results(poll).questions:
             rows = format_html_join(
                 "",
-                "<tr><td>{}</td><td class='num'>{}</td><td class='num'>{}</td></tr>",
-                (
-                    (
-                        option.text,
-                        counts.get((question.pk, option.pk), 0),
-                        _percent(counts.get((question.pk, option.pk), 0), respondents),
-                    )
-                    for option in question.options.all()
-                ),
+                "<tr><td>{}</td><td class='num'>{}</td><td class='num'>{} %</td></tr>",
+                ((option.text, option.count, option.percent) for option in question.options),
             )
             blocks.append(
                 format_html(
                     "<p><strong>{}</strong> — {}</p><table class='poll-results'>{}</table>",
                     question.text,
-                    ngettext("%(n)d respondent", "%(n)d respondents", respondents)
-                    % {"n": respondents},
+                    ngettext("%(n)d respondent", "%(n)d respondents", question.respondents)
+                    % {"n": question.respondents},
                     rows,
                 )
             )
-        return format_html_join("", "{}", ((b,) for b in blocks)) or "—"
+        link = format_html(
+            "<p><a href='{}'>{}</a></p>",
+            reverse("polls:results", args=[poll.pk]),
+            gettext("Public page"),
+        )
+        return format_html_join("", "{}", ((b,) for b in [*blocks, link])) if blocks else "—"
 
     def get_urls(self):
         return [
@@ -575,10 +567,6 @@ class PollAdmin(admin.ModelAdmin):
             raise DjangoPermissionDenied
         _run_transition(request, self, name, [poll])
         return HttpResponseRedirect(reverse("admin:polls_poll_change", args=[poll.pk]))
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "—"
 
 
 def _public_url(poll: Poll) -> str | None:

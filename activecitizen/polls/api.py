@@ -7,13 +7,15 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.responses import Status
 
 from activecitizen.accounts.auth import signed_in
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
-from activecitizen.polls import selectors, services
-from activecitizen.polls.models import Participation
+from activecitizen.core.errors import PermissionDenied
+from activecitizen.polls import results, selectors, services
+from activecitizen.polls.models import Participation, Poll
 
 router = Router(tags=["votes"])
 
@@ -85,6 +87,51 @@ class ReceiptOut(Schema):
 
 class AlreadyVotedOut(Error):
     receipt: ReceiptOut
+
+
+class ResultOptionOut(Schema):
+    id: int
+    text: str
+    count: int
+    percent: str = Field(
+        ...,
+        pattern=r"^\d{1,3}\.\d{2}$",
+        description="Share of the question's respondents: two decimals, rounded half up.",
+        examples=["42.50"],
+    )
+
+
+class ResultQuestionOut(Schema):
+    id: int
+    text: str
+    kind: Literal["single", "multiple"]
+    respondents: int = Field(..., description="People who answered this question.")
+    options: list[ResultOptionOut]
+
+
+class BreakdownRowOut(Schema):
+    value: str = Field(..., description='An okrug or district id, an age band, … or "unknown".')
+    label: str
+    respondents: int | None = Field(..., description="null: hidden to protect privacy.")
+    counts: list[int | None] = Field(..., description="One per option_ids; null: hidden.")
+
+
+class BreakdownOut(Schema):
+    question_id: int
+    withheld: bool = Field(..., description="Too few voters to show this table at all.")
+    option_ids: list[int]
+    rows: list[BreakdownRowOut]
+
+
+class PollResultsOut(Schema):
+    poll_id: int
+    total: int = Field(..., description="Ballots counted.")
+    questions: list[ResultQuestionOut]
+    breakdowns: dict[
+        Literal["okrug", "district", "age_band", "gender", "channel"], list[BreakdownOut]
+    ]
+    smallest_shown: int = Field(..., description="Cells below this (and above 0) are hidden.")
+    checkpoint: str | None = Field(None, description="The signed checkpoint these counts equal.")
 
 
 class MyBallot(Schema):
@@ -254,3 +301,19 @@ def my_ballots(
             for p in page
         ],
     }
+
+
+@router.get(
+    "/polls/{poll_id}/results",
+    auth=signed_in,
+    response={200: PollResultsOut, 403: Error, 404: Error, **AUTH_ERRORS, 422: Error},
+    summary="A poll's results: counts, percentages and breakdowns with small cells hidden",
+)
+def poll_results(request: HttpRequest, poll_id: int = Path(..., ge=1, le=2**31 - 1)):
+    polls = Poll.objects.all() if results.is_editor(request.user) else selectors.visible_polls()
+    poll = get_object_or_404(polls, pk=poll_id)
+    if not results.results_visible(poll, request.user):
+        raise PermissionDenied(
+            _("This poll shows its results after voting closes."), code="results_not_public"
+        )
+    return results.results_as_dict(poll)

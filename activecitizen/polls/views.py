@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from activecitizen.accounts.models import User
 from activecitizen.accounts.phones import normalize_phone
 from activecitizen.core.errors import DomainError
-from activecitizen.polls import selectors, services
+from activecitizen.polls import results, selectors, services
 from activecitizen.polls.models import Participation, Poll
 
 logger = logging.getLogger(__name__)
@@ -144,6 +144,54 @@ def my_votes(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "polls/my_votes.html", {"page": page})
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+
+def _poll_for_results(request: HttpRequest, poll_id: int) -> Poll:
+    polls = Poll.objects.all() if results.is_editor(request.user) else selectors.visible_polls()
+    return get_object_or_404(polls, pk=poll_id)
+
+
+def results_page(request: HttpRequest, poll_id: int) -> HttpResponse:
+    poll = _poll_for_results(request, poll_id)
+    if not results.results_visible(poll, request.user):
+        return render(request, "polls/results.html", {"poll": poll, "results": None}, status=403)
+    return render(request, "polls/results.html", results.results_context(poll, request.user))
+
+
+def results_partial(request: HttpRequest, poll_id: int) -> HttpResponse:
+    poll = _poll_for_results(request, poll_id)
+    if not results.results_visible(poll, request.user):
+        return HttpResponse(status=403)
+    # Polled every 10 s: nothing tallied since the page's numbers → 204, htmx leaves it be.
+    if request.GET.get("counted") == str(poll.ballots_counted) and results.refreshes_live(poll):
+        return HttpResponse(status=204)
+    return render(request, "polls/_results.html", results.results_context(poll, request.user))
+
+
+def results_csv(request: HttpRequest, poll_id: int) -> HttpResponse:
+    poll = _poll_for_results(request, poll_id)
+    if not results.results_visible(poll, request.user):
+        return HttpResponse(status=403)
+    # The byte-order mark lets spreadsheet programs read the Cyrillic as UTF-8.
+    response = HttpResponse(
+        "\ufeff" + results.results_as_csv(poll), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="poll-{poll.pk}-results.csv"'
+    return response
+
+
+def results_json(request: HttpRequest, poll_id: int) -> HttpResponse:
+    poll = _poll_for_results(request, poll_id)
+    if not results.results_visible(poll, request.user):
+        return HttpResponse(status=403)
+    response = JsonResponse(
+        results.results_as_dict(poll), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="poll-{poll.pk}-results.json"'
+    return response
 
 
 # --- The service-centre desk -------------------------------------------------------------------
