@@ -480,7 +480,11 @@ def sync_role_permissions() -> None:
     from activecitizen.accounts.roles import ROLE_PERMISSIONS
 
     for role in Role.values:
-        group, _created = Group.objects.get_or_create(name=role)
+        # The groups come from migrations; a flushed test database has none until its data
+        # is restored, and creating them here would collide with that restore.
+        group = Group.objects.filter(name=role).first()
+        if group is None:
+            continue
         wanted = ROLE_PERMISSIONS.get(role, set())
         perms = []
         for dotted in sorted(wanted):

@@ -11,7 +11,12 @@ from activecitizen.polls.models import Ballot, Participation, PendingTally, Tall
 from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
 from activecitizen.rewards.models import LedgerEntry, PointsAccount
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+# serialized_rollback, like every transactional test here: the flush afterwards must not
+# re-run post_migrate, or the next test's restore of the migrations' data would collide.
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def run_together(n, work):
