@@ -39,11 +39,15 @@ def _clear_cache():
     # Rate limits and sign-in cooldowns live in the cache: each test starts with none spent.
     from django.core.cache import caches
 
+    from activecitizen.polls.selectors import forget_all_polls
+
     for cache in caches.all():
         cache.clear()
+    forget_all_polls()
     yield
     for cache in caches.all():
         cache.clear()
+    forget_all_polls()
 
 
 # --- PostgreSQL-only tests ----------------------------------------------------------------------

@@ -85,18 +85,16 @@ PREPARE = textwrap.dedent(
         # profile are in the cache (what authenticate_token would have put there).
         from django.core.cache import cache
         from activecitizen.accounts import services as people
-        people_by_id = {u.pk: u for u in User.objects.select_related("home_district", "work_district").filter(pk__in=ids)}
-        for chunk in range(0, len(ids), 2000):
+        by_id = {u.pk: u for u in User.objects.select_related("home_district", "work_district").filter(pk__in=ids)}
+        tokens = list(ApiToken.objects.filter(user_id__in=ids).values_list("key_hash", "pk", "user_id"))
+        for chunk in range(0, len(tokens), 2000):
             entries = {}
-            for u in ids[chunk:chunk + 2000]:
-                p = people_by_id[u]
+            for h, pk, u in tokens[chunk:chunk + 2000]:
+                p = by_id[u]
                 okrugs = (p.home_district.okrug_id if p.home_district_id else None, None)
                 values = tuple(getattr(p, name) for name in people._PERSON_FIELDS)
-                entries[people._person_cache_key(u)] = (values, okrugs, frozenset())
-            cache.set_many(entries, people.PERSON_CACHE_SECONDS * 10)
-        tokens = ApiToken.objects.filter(user_id__in=ids).values_list("key_hash", "pk", "user_id")
-        cache.set_many({people._token_cache_key(h): (pk, u, now) for h, pk, u in tokens},
-                       people.TOKEN_CACHE_SECONDS * 10)
+                entries[people._token_cache_key(h)] = (pk, u, now, (values, okrugs, frozenset()))
+            cache.set_many(entries, people.TOKEN_CACHE_SECONDS * 10)
     with open(tokens_path, "w") as fh:
         fh.write("\\n".join(raw))
     print(json.dumps({"poll_id": poll.pk, "answers": answers}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -45,7 +46,24 @@ def _shape_key(poll_id: int) -> str:
     return f"polls:shape:{poll_id}"
 
 
+# Each web worker also keeps the shapes it read for two seconds: a ballot then needs no cache
+# round trip for its poll. A change made through another worker reaches this one within that
+# time (an editor closing a poll by hand may see a ballot accepted a second after).
+LOCAL_SHAPE_SECONDS = 2.0
+_local_shapes: dict[int, tuple[float, PollShape]] = {}
+
+
 def poll_shape(poll_id: int) -> PollShape | None:
+    held = _local_shapes.get(poll_id)
+    if held is not None and held[0] > time.monotonic():
+        return held[1]
+    shape = _shared_poll_shape(poll_id)
+    if shape is not None:
+        _local_shapes[poll_id] = (time.monotonic() + LOCAL_SHAPE_SECONDS, shape)
+    return shape
+
+
+def _shared_poll_shape(poll_id: int) -> PollShape | None:
     shape = cache.get(_shape_key(poll_id))
     if shape is None:
         poll = (
@@ -83,7 +101,13 @@ def poll_shape(poll_id: int) -> PollShape | None:
     return shape
 
 
+def forget_all_polls() -> None:
+    """Drop this worker's copies of poll shapes (tests, whose polls reuse ids, need it)."""
+    _local_shapes.clear()
+
+
 def forget_poll(poll_id: int) -> None:
+    _local_shapes.pop(poll_id, None)
     cache.delete(_shape_key(poll_id))
 
 

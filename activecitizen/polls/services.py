@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,7 @@ from activecitizen.polls.models import (
     Tally,
 )
 from activecitizen.polls.selectors import forget_poll, person_of, poll_shape
-from activecitizen.rewards.services import credit_points
+from activecitizen.rewards.services import CreditStatement, credit_points, credit_statement
 
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -144,7 +145,23 @@ def cast_ballot(
         age_band(person.birth_date, today),
         person.gender or "unknown",
     )
-    with transaction.atomic():
+    texts = [a for a in checked if a.text]
+    credit = (
+        credit_statement(
+            user_id=user.pk,
+            amount=shape.points,
+            reason="poll",
+            reference=f"poll:{poll_id}",
+            idempotency_key=f"poll:{poll_id}:user:{user.pk}",
+            only_if="p",
+        )
+        if shape.points
+        else None
+    )
+    one_statement = connection.vendor == "postgresql"
+    # On PostgreSQL the ballot and its points are one statement, atomic by itself; own-answer
+    # texts (rare) and SQLite's several statements need a transaction around them.
+    with transaction.atomic() if texts or not one_statement else nullcontext():
         recorded = _record_ballot(
             receipt=receipt,
             user_id=user.pk,
@@ -152,9 +169,9 @@ def cast_ballot(
             snapshot=snapshot,
             idempotency_key=idempotency_key,
             assisted_by_id=assisted_by.pk if assisted_by else None,
+            credit=credit if one_statement else None,
         )
         if recorded:
-            texts = [a for a in checked if a.text]
             if texts:
                 free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
                 FreeTextAnswer.objects.bulk_create(
@@ -165,7 +182,7 @@ def cast_ballot(
                     )
                     for a in texts
                 )
-            if shape.points:
+            if credit is not None and not one_statement:
                 credit_points(
                     user_id=user.pk,
                     amount=shape.points,
@@ -204,6 +221,7 @@ def _record_ballot(
     snapshot: tuple[int | None, int | None, str, str],
     idempotency_key: str,
     assisted_by_id: int | None,
+    credit: CreditStatement | None = None,
 ) -> bool:
     """Write the participation, the anonymous ballot and its place in the tally queue, unless
     the person already has a participation in this poll; True when this call wrote them.
@@ -211,7 +229,8 @@ def _record_ballot(
     INSERT … ON CONFLICT DO NOTHING rather than catching IntegrityError: no savepoint, and on
     PostgreSQL a concurrent insert of the same pair waits for the other transaction and then
     does nothing, so exactly one of two racing requests wins. On PostgreSQL the three inserts
-    are one statement (one round trip); SQLite, which has no INSERT in WITH, takes three.
+    are one statement (one round trip), with the points when `credit` is given; SQLite, which
+    has no INSERT in WITH, takes three.
     """
     participations = Participation._meta.db_table
     ballots = Ballot._meta.db_table
@@ -242,12 +261,13 @@ def _record_ballot(
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING poll_id), "
                 f"b AS (INSERT INTO {ballots} ({BALLOT_COLUMNS}) "
-                "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM p RETURNING id, poll_id) "
-                f"INSERT INTO {queue} (ballot_id, poll_id) SELECT id, poll_id FROM b "
-                "RETURNING id",
-                [*participation, *ballot],
+                "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM p RETURNING id, poll_id), "
+                f"q AS (INSERT INTO {queue} (ballot_id, poll_id) SELECT id, poll_id FROM b)"
+                + (f", {credit.ctes}" if credit else "")
+                + " SELECT EXISTS (SELECT 1 FROM p)",
+                [*participation, *ballot, *(credit.params if credit else [])],
             )
-            return cursor.fetchone() is not None
+            return bool(cursor.fetchone()[0])
         cursor.execute(
             f"INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "

@@ -25,18 +25,30 @@ class Credit:
     amount: int
 
 
-def credit_points(
-    *, user_id: int, amount: int, reason: str, reference: str, idempotency_key: str
-) -> Credit:
-    """Add `amount` points to a person's account exactly once per `idempotency_key`.
+@dataclass(frozen=True)
+class CreditStatement:
+    """The writes of a credit as common table expressions, for one PostgreSQL statement.
 
-    The ledger entry is refused by the unique key if it exists; the balance moves only when the
-    entry is new. Nothing reads before it writes, so concurrent credits for one person queue on
-    the account row instead of deadlocking. On PostgreSQL both writes are one statement (one
-    round trip on the hot path of casting a ballot); SQLite, which has no INSERT inside WITH,
-    takes two. The account is created by the same upsert that moves its balance: foreign keys
-    are checked at commit, so the entry may come first.
+    `ctes` defines `credit_entry` (the ledger entry, refused by its unique key) and
+    `credit_account` (the balance upsert, only when the entry is new); `params` fill them in
+    order. `credit_points` runs them alone; casting a ballot runs them inside its own statement,
+    guarded by `only_if` (a CTE name that must yield a row), so that a ballot and its points are
+    written in one round trip.
     """
+
+    ctes: str
+    params: list[Any]
+
+
+def credit_statement(
+    *,
+    user_id: int,
+    amount: int,
+    reason: str,
+    reference: str,
+    idempotency_key: str,
+    only_if: str | None = None,
+) -> CreditStatement:
     if amount <= 0:
         raise ValueError("a credit is a positive number of points")
     if reason not in LedgerEntry.Reason.values:
@@ -44,35 +56,87 @@ def credit_points(
     now = timezone.now()
     entries = LedgerEntry._meta.db_table
     accounts = PointsAccount._meta.db_table
-    entry = (
-        f"INSERT INTO {entries} "  # noqa: S608 - table names come from our models
+    if only_if is not None and not only_if.isidentifier():
+        raise ValueError("only_if names a CTE of the calling statement")
+    guard = f"WHERE EXISTS (SELECT 1 FROM {only_if}) " if only_if else ""  # noqa: S608
+    ctes = (
+        f"credit_entry AS (INSERT INTO {entries} "  # noqa: S608 - names come from our models
         "(account_id, amount, reason, reference, idempotency_key, created_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
-        "RETURNING amount"
-    )
-    upsert = (
-        f"INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "  # noqa: S608
-        # WHERE true: SQLite's parser needs it before ON CONFLICT in INSERT … SELECT.
-        "SELECT %s, amount, amount, %s FROM {rows} WHERE true "
+        f"SELECT %s, %s, %s, %s, %s, %s {guard}"
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING amount), "
+        f"credit_account AS (INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "
+        "SELECT %s, amount, amount, %s FROM credit_entry "
         f"ON CONFLICT (user_id) DO UPDATE SET balance = {accounts}.balance + excluded.balance, "
         f"lifetime = {accounts}.lifetime + excluded.lifetime, updated_at = excluded.updated_at "
-        "RETURNING balance"
+        "RETURNING balance)"
     )
-    entry_params: list[Any] = [user_id, amount, reason, reference[:100], idempotency_key, now]
+    params: list[Any] = [
+        user_id,
+        amount,
+        reason,
+        reference[:100],
+        idempotency_key,
+        now,
+        user_id,
+        now,
+    ]
+    return CreditStatement(ctes=ctes, params=params)
+
+
+def credit_points(
+    *, user_id: int, amount: int, reason: str, reference: str, idempotency_key: str
+) -> Credit:
+    """Add `amount` points to a person's account exactly once per `idempotency_key`.
+
+    The ledger entry is refused by the unique key if it exists; the balance moves only when the
+    entry is new. Nothing reads before it writes, so concurrent credits for one person queue on
+    the account row instead of deadlocking. On PostgreSQL both writes are one statement;
+    SQLite, which has no INSERT inside WITH, takes two. The account is created by the same
+    upsert that moves its balance: foreign keys are checked at commit, so the entry may come
+    first.
+    """
+    statement = credit_statement(
+        user_id=user_id,
+        amount=amount,
+        reason=reason,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH e AS ({entry}) " + upsert.format(rows="e"), [*entry_params, user_id, now]
+                f"WITH {statement.ctes} SELECT balance FROM credit_account",  # noqa: S608
+                statement.params,
             )
             credited = cursor.fetchone() is not None
         else:
-            cursor.execute(entry, entry_params)
-            credited = cursor.fetchone() is not None
-            if credited:
-                cursor.execute(
-                    upsert.format(rows=f"(SELECT {int(amount)} AS amount)"), [user_id, now]
-                )
+            credited = _credit_on_sqlite(statement.params)
     return Credit(credited=credited, amount=amount if credited else 0)
+
+
+def _credit_on_sqlite(params: list[Any]) -> bool:
+    user_id, amount, reason, reference, key, now = params[:6]
+    entries = LedgerEntry._meta.db_table
+    accounts = PointsAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} "  # noqa: S608
+            "(account_id, amount, reason, reference, idempotency_key, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (idempotency_key) DO NOTHING "
+            "RETURNING amount",
+            [user_id, amount, reason, reference, key, now],
+        )
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(
+            f"INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "
+            # WHERE true: SQLite's parser needs it before ON CONFLICT in INSERT … SELECT.
+            "SELECT %s, %s, %s, %s WHERE true "
+            f"ON CONFLICT (user_id) DO UPDATE SET balance = {accounts}.balance + excluded.balance, "
+            f"lifetime = {accounts}.lifetime + excluded.lifetime, updated_at = excluded.updated_at",
+            [user_id, amount, amount, now],
+        )
+    return True
 
 
 @dataclass(frozen=True)
