@@ -98,6 +98,8 @@ fmt: $(STAMP)
 # --- Benchmarks, translations, cleaning --------------------------------------------------------
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package) for the load"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@mkdir -p bench/results
 	@set -e; for script in bench/bench_*.py; do echo "=== $$script"; $(PY) $$script; done
 

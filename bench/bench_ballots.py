@@ -1,9 +1,10 @@
 """Ballots per second through the API, on PostgreSQL with gunicorn and production settings.
 
-Workload: BENCH_VOTERS distinct residents (default 40,000), each with a bearer token, and one
-open city-wide poll of two questions. `wrk` (C, on this machine) sends POST
-/api/v1/polls/{id}/ballots with BENCH_CONNECTIONS keep-alive connections (default 32) for
-BENCH_SECONDS (default 15); every request takes the next unused token, so every ballot is a
+Workload: BENCH_VOTERS distinct residents (default 60,000), each with a bearer token, and one
+open city-wide poll of two questions. `wrk` (C, on this machine, 2 threads) sends POST
+/api/v1/polls/{id}/ballots over BENCH_CONNECTIONS connections (default 16) for BENCH_SECONDS
+(default 30) to gunicorn with BENCH_WORKERS (default 3) sync workers (BENCH_WORKER_CLASS=gthread
+and BENCH_THREADS to try threads); every request takes the next unused token, so every ballot is a
 different person's first. In the same run, against the same server, GET /healthz (one
 `SELECT 1`) gives the ceiling of this server on this machine. Afterwards the database is
 counted: ballots, participations, ledger entries and points must equal the 201 answers, with no
@@ -29,11 +30,11 @@ from pathlib import Path
 
 from harness import ROOT, Recorder, describe, gunicorn
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
-VOTERS = int(os.environ.get("BENCH_VOTERS", "40000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+VOTERS = int(os.environ.get("BENCH_VOTERS", "60000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WRK_THREADS = 2
 # "warm": each voter's token and profile are in the cache, as after the app loaded the poll;
@@ -276,7 +277,8 @@ def main() -> None:
                 "voters": VOTERS,
                 "connections": CONNECTIONS,
                 "seconds": SECONDS,
-                "gunicorn": f"{WORKERS} {WORKER_CLASS} workers × {THREADS} threads",
+                "gunicorn": f"{WORKERS} {WORKER_CLASS} workers"
+                + (f" × {THREADS} threads" if WORKER_CLASS == "gthread" else ""),
                 "database": "PostgreSQL",
                 "cache": "Redis" if cache else "local memory",
                 "tokens": CACHE_STATE,
