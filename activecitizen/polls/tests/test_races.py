@@ -1,11 +1,9 @@
 """Races on PostgreSQL with real threads: double clicks and two devices give one ballot and
 one credit of points; concurrent tally runs count every ballot exactly once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from activecitizen.core.testing.concurrency import run_together
 from activecitizen.polls import services
 from activecitizen.polls.models import Ballot, Participation, PendingTally, Tally
 from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
@@ -17,28 +15,6 @@ pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(n, work):
-    """Run `work(i)` in n threads released at the same instant; return results and errors."""
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 def test_forty_simultaneous_ballots_of_one_person_make_one(settings):

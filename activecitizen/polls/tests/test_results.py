@@ -9,180 +9,21 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, Resolver404, URLResolver, include, path, resolve, reverse
+from django.urls import reverse
 from django.utils import translation
-from ninja import Field, NinjaAPI, Router, Schema
-from ninja import Path as PathParam
 
-from activecitizen import urls as site_urls
-from activecitizen.accounts.auth import signed_in
 from activecitizen.accounts.services import issue_api_token
-from activecitizen.core.api import AUTH_ERRORS, Error, Utf8JSONRenderer, install_error_handlers
-from activecitizen.core.errors import PermissionDenied
 from activecitizen.geo.models import District
-from activecitizen.polls import results, selectors, services
+from activecitizen.polls import results, services
+from activecitizen.polls.api import PollResultsOut
 from activecitizen.polls.ballots import age_band
 from activecitizen.polls.models import FreeTextAnswer, Option, Poll, Question
 from activecitizen.polls.tests.factories import make_poll, make_resident
 
-# --- The pages and the endpoint as proposed for views.py, urls.py and api.py ------------------
-# Used only while the site lacks them: once polls/urls.py and polls/api.py have their own, the
-# tests below run against those instead.
-
-
-def _poll_for_results(request: HttpRequest, poll_id: int) -> Poll:
-    polls = Poll.objects.all() if results.is_editor(request.user) else selectors.visible_polls()
-    return get_object_or_404(polls, pk=poll_id)
-
-
-def results_page(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_for_results(request, poll_id)
-    if not results.results_visible(poll, request.user):
-        return render(request, "polls/results.html", {"poll": poll, "results": None}, status=403)
-    return render(request, "polls/results.html", results.results_context(poll, request.user))
-
-
-def results_partial(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_for_results(request, poll_id)
-    if not results.results_visible(poll, request.user):
-        return HttpResponse(status=403)
-    # Polled every 10 s: nothing tallied since the page's numbers → 204, htmx leaves it be.
-    if request.GET.get("counted") == str(poll.ballots_counted) and results.refreshes_live(poll):
-        return HttpResponse(status=204)
-    return render(request, "polls/_results.html", results.results_context(poll, request.user))
-
-
-def results_csv(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_for_results(request, poll_id)
-    if not results.results_visible(poll, request.user):
-        return HttpResponse(status=403)
-    # The byte-order mark lets spreadsheet programs read the Cyrillic as UTF-8.
-    response = HttpResponse(
-        "\ufeff" + results.results_as_csv(poll), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="poll-{poll.pk}-results.csv"'
-    return response
-
-
-def results_json(request: HttpRequest, poll_id: int) -> HttpResponse:
-    poll = _poll_for_results(request, poll_id)
-    if not results.results_visible(poll, request.user):
-        return HttpResponse(status=403)
-    response = JsonResponse(
-        results.results_as_dict(poll), json_dumps_params={"ensure_ascii": False}
-    )
-    response["Content-Disposition"] = f'attachment; filename="poll-{poll.pk}-results.json"'
-    return response
-
-
-class ResultOptionOut(Schema):
-    id: int
-    text: str
-    count: int
-    percent: str = Field(
-        ...,
-        pattern=r"^\d{1,3}\.\d{2}$",
-        description="Share of the question's respondents: two decimals, rounded half up.",
-        examples=["42.50"],
-    )
-
-
-class ResultQuestionOut(Schema):
-    id: int
-    text: str
-    kind: Literal["single", "multiple"]
-    respondents: int = Field(..., description="People who answered this question.")
-    options: list[ResultOptionOut]
-
-
-class BreakdownRowOut(Schema):
-    value: str = Field(..., description='An okrug or district id, an age band, … or "unknown".')
-    label: str
-    respondents: int | None = Field(..., description="null: hidden to protect privacy.")
-    counts: list[int | None] = Field(..., description="One per option_ids; null: hidden.")
-
-
-class BreakdownOut(Schema):
-    question_id: int
-    withheld: bool = Field(..., description="Too few voters to show this table at all.")
-    option_ids: list[int]
-    rows: list[BreakdownRowOut]
-
-
-class PollResultsOut(Schema):
-    poll_id: int
-    total: int = Field(..., description="Ballots counted.")
-    questions: list[ResultQuestionOut]
-    breakdowns: dict[
-        Literal["okrug", "district", "age_band", "gender", "channel"], list[BreakdownOut]
-    ]
-    smallest_shown: int = Field(..., description="Cells below this (and above 0) are hidden.")
-    checkpoint: str | None = Field(None, description="The signed checkpoint these counts equal.")
-
-
-proposed_router = Router(tags=["votes"])
-
-
-@proposed_router.get(
-    "/polls/{poll_id}/results",
-    auth=signed_in,
-    response={200: PollResultsOut, 403: Error, 404: Error, **AUTH_ERRORS, 422: Error},
-    summary="A poll's results: counts, percentages and breakdowns with small cells hidden",
-)
-def poll_results_api(request: HttpRequest, poll_id: int = PathParam(..., ge=1, le=2**31 - 1)):
-    poll = _poll_for_results(request, poll_id)
-    if not results.results_visible(poll, request.user):
-        raise PermissionDenied(
-            "This poll shows its results after voting closes.", code="results_not_public"
-        )
-    return results.results_as_dict(poll)
-
-
-def _missing(name: str) -> bool:
-    try:
-        reverse(name, args=[1])
-    except NoReverseMatch:
-        return True
-    return False
-
-
-def _api_missing() -> bool:
-    try:
-        resolve("/api/v1/polls/1/results")
-    except Resolver404:
-        return True
-    return False
-
-
-_proposed_pages = [
-    path("<int:poll_id>/results/", results_page, name="results"),
-    path("<int:poll_id>/results/partial/", results_partial, name="results_partial"),
-    path("<int:poll_id>/results.csv", results_csv, name="results_csv"),
-    path("<int:poll_id>/results.json", results_json, name="results_json"),
-]
-_polls_patterns = [p for p in _proposed_pages if _missing(f"polls:{p.name}")]
-_polls_patterns += next(
-    p for p in site_urls.urlpatterns if isinstance(p, URLResolver) and p.namespace == "polls"
-).url_patterns
-_proposed_api = []
-if _api_missing():
-    _api = NinjaAPI(urls_namespace="proposed_results_api", renderer=Utf8JSONRenderer())
-    install_error_handlers(_api)
-    _api.add_router("", proposed_router)
-    _proposed_api = [path("api/v1/", _api.urls)]
-urlpatterns = [
-    path("polls/", include((_polls_patterns, "polls"))),
-    *_proposed_api,
-    *[p for p in site_urls.urlpatterns if getattr(p, "namespace", None) != "polls"],
-]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 
 # --- A poll with a few dozen real ballots ------------------------------------------------------

@@ -1,14 +1,12 @@
 """Races on PostgreSQL with real threads, each on its own connection: a credit retried at once
 from many places counts once; many debits of the last points never overdraw the account."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from activecitizen.accounts.models import User
 from activecitizen.core.errors import InvalidInput
+from activecitizen.core.testing.concurrency import run_together
 from activecitizen.rewards.models import LedgerEntry, PointsAccount
 from activecitizen.rewards.services import credit_points, debit_points
 
@@ -18,29 +16,6 @@ pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(n, work):
-    """Run `work(i)` in n threads released at the same instant; return results and errors."""
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread had its own connection
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results, errors
 
 
 def assert_adds_up(user):
