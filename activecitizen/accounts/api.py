@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
 
 from activecitizen.accounts import services
@@ -189,6 +189,6 @@ def my_tokens(request: HttpRequest):
     response={204: None, 404: Error, **AUTH_ERRORS},
     summary="Sign a device out",
 )
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: HttpRequest, token_id: int = Path(..., ge=1, le=2**63 - 1)):
     services.revoke_api_token(user=request.user, token_id=token_id)
     return Status(204, None)

@@ -19,6 +19,9 @@ from activecitizen.polls.models import Participation, Poll
 
 router = Router(tags=["votes"])
 
+# Beyond any real list, and small enough for every database's integers.
+MAX_OFFSET = 1_000_000
+
 
 class OptionOut(Schema):
     id: int
@@ -188,7 +191,7 @@ def list_polls(
     request: HttpRequest,
     state: Literal["open", "voted", "results"] = "open",
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     found = selectors.polls_for(request.user, state=state)
     return {"count": len(found), "items": [_summary(e) for e in found[offset : offset + limit]]}
@@ -285,7 +288,7 @@ def cast(
 def my_ballots(
     request: HttpRequest,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     mine = selectors.my_participations(request.user)
     page = mine[offset : offset + limit]

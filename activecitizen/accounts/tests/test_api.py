@@ -237,3 +237,9 @@ def test_nul_in_a_name_is_422(client, sms_outbox):
     answer = patch(client, "/api/v1/me", {"first_name": "An\x00na"}, **bearer(token))
     assert answer.status_code == 422
     assert answer.json()["field"] == "first_name"
+
+
+def test_a_huge_token_id_is_422(client, sms_outbox):
+    token = sign_in(client, sms_outbox)["token"]
+    answer = client.delete(f"/api/v1/me/tokens/{10**30}", **bearer(token))
+    assert answer.status_code == 422

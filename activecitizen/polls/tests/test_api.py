@@ -210,3 +210,10 @@ def test_a_blocked_person_is_signed_out_at_once(client, auth, voter):
     User.objects.filter(pk=voter.pk).update(is_active=False)
     forget_person(voter.pk)  # what the admin's save does
     assert client.get("/api/v1/polls", **auth).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/polls", "/api/v1/me/ballots"])
+def test_a_huge_offset_is_422_not_a_crash(client, auth, path):
+    answer = client.get(path, {"offset": 10**30}, **auth)
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "offset"
