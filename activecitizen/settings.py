@@ -143,9 +143,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A `SELECT 1` before each request's first query, so that a database restart costs no
+    # failed request; DB_HEALTH_CHECKS=0 saves that round trip where restarts are handled.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+    # Server-side binding lets PostgreSQL prepare the statements a worker repeats (a ballot's
+    # one statement among them) instead of parsing and planning each anew.
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = env_bool(
+        "DB_SERVER_SIDE_BINDING", True
+    )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

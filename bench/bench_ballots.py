@@ -3,7 +3,7 @@
 Workload: BENCH_VOTERS distinct residents (default 60,000), each with a bearer token, and one
 open city-wide poll of two questions. `wrk` (C, on this machine, 2 threads) sends POST
 /api/v1/polls/{id}/ballots over BENCH_CONNECTIONS connections (default 16) for BENCH_SECONDS
-(default 30) to gunicorn with BENCH_WORKERS (default 3) sync workers (BENCH_WORKER_CLASS=gthread
+(default 30) to gunicorn with BENCH_WORKERS (default 4) sync workers (BENCH_WORKER_CLASS=gthread
 and BENCH_THREADS to try threads); every request takes the next unused token, so every ballot is a
 different person's first. In the same run, against the same server, GET /healthz (one
 `SELECT 1`) gives the ceiling of this server on this machine. Afterwards the database is
@@ -33,9 +33,10 @@ from harness import ROOT, Recorder, describe, gunicorn
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 VOTERS = int(os.environ.get("BENCH_VOTERS", "60000"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+# gunicorn turns "sync" with more than one thread into gthread: sync means one thread.
+THREADS = int(os.environ.get("BENCH_THREADS", "4" if WORKER_CLASS == "gthread" else "1"))
 WRK_THREADS = 2
 # "warm": each voter's token and profile are in the cache, as after the app loaded the poll;
 # "cold": the first request of a token looks it up in the database (two more queries).
