@@ -59,3 +59,21 @@ def test_many_people_voting_at_once_are_all_counted_once(settings):
     assert not PendingTally.objects.exists()
     assert Tally.objects.get(poll=poll, question_id=0, option_id=0, dimension="total").count == 30
     assert sum(a.balance for a in PointsAccount.objects.all()) == 600
+
+
+def test_postgresql_refuses_to_change_or_delete_a_ballot(settings):
+    from django.db import IntegrityError, transaction
+
+    settings.POLLS_TALLY_ON_CAST = False
+    poll = make_poll()
+    services.cast_ballot(
+        poll_id=poll.pk, user=make_resident(), answers=first_answers(poll), channel="web"
+    )
+    ballot = Ballot.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.filter(pk=ballot.pk).update(channel="app")
+    PendingTally.objects.all().delete()  # the queue row points at the ballot
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.filter(pk=ballot.pk).delete()
+    ballot.refresh_from_db()
+    assert ballot.channel == "web"
