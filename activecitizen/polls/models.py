@@ -190,9 +190,16 @@ class Participation(models.Model):
     (in `Ballot`) carries no person.
     """
 
-    poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="participations")
+    # No index of their own: "one_ballot_per_person" (poll, user) and (user, -cast_at) below
+    # serve every lookup, and each index is one more write per ballot.
+    poll = models.ForeignKey(
+        Poll, on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        db_index=False,
     )
     cast_at = models.DateTimeField(_("voted at"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -207,6 +214,7 @@ class Participation(models.Model):
         blank=True,
         related_name="assisted_participations",
         verbose_name=_("service centre officer"),
+        db_index=False,  # the partial index below holds only assisted ballots
     )
 
     class Meta:
@@ -218,7 +226,14 @@ class Participation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["poll", "user"], name="one_ballot_per_person")
         ]
-        indexes = [models.Index(fields=["user", "-cast_at"])]
+        indexes = [
+            models.Index(fields=["user", "-cast_at"]),
+            models.Index(
+                fields=["assisted_by"],
+                condition=models.Q(assisted_by__isnull=False),
+                name="assisted_participations",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.poll_id}"
@@ -231,8 +246,10 @@ class Ballot(models.Model):
     ballot hash. Ballots are never updated or deleted.
     """
 
-    poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="ballots")
-    public_id = models.CharField(_("ballot id"), max_length=32, unique=True)
+    # (poll, id) below serves lookups by poll; a constraint rather than unique=True spares
+    # PostgreSQL the extra LIKE index Django adds for unique text columns.
+    poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="ballots", db_index=False)
+    public_id = models.CharField(_("ballot id"), max_length=32)
     content = models.TextField(_("canonical content"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     okrug_id = models.IntegerField(null=True)
@@ -245,6 +262,7 @@ class Ballot(models.Model):
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
         indexes = [models.Index(fields=["poll", "id"])]
+        constraints = [models.UniqueConstraint(fields=["public_id"], name="ballot_id_unique")]
 
     def __str__(self) -> str:
         return self.public_id

@@ -55,15 +55,21 @@ class LedgerEntry(models.Model):
         CAMPAIGN = "campaign", _("a campaign")
         ADJUSTMENT = "adjustment", _("a correction by staff")
 
+    # (account, -created_at) below serves lookups by account.
     account = models.ForeignKey(
-        PointsAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+        PointsAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("account"),
+        db_index=False,
     )
     amount = models.BigIntegerField(_("points"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     # What the points were for, e.g. "poll:12" or "order:981": shown in the history.
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     # The same operation retried (a double click, a race) finds its entry and credits nothing.
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint, not unique=True: no extra LIKE index on PostgreSQL.
+    idempotency_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -72,7 +78,8 @@ class LedgerEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"])]
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero")
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_idempotency_key"),
         ]
 
     def __str__(self) -> str:
