@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -383,7 +383,8 @@ def revoke_api_token(*, user: User, token_id: int) -> ApiToken:
 
 # The app sends its token with every request: who it belongs to, with what the audience rules
 # read, is kept in the cache (Redis in production) under the token for a minute, so that a
-# ballot costs one cache read and no query to find its voter. Revoking a token, changing a
+# request costs one cache read and no query to find its person (a ballot reads its token inside
+# its own statement instead, see polls.services.cast_ballot). Revoking a token, changing a
 # profile, verifying or blocking a person forget the cached entries at once.
 TOKEN_CACHE_SECONDS = 60
 TOKEN_TOUCH_INTERVAL = timedelta(hours=1)
@@ -417,7 +418,11 @@ def authenticate_token(raw: str) -> User | None:
     """The person behind an active bearer token, or None. Marks the token used (at most hourly)."""
     if not raw or len(raw) > 200:
         return None
-    key_hash = hash_token(raw)
+    return person_by_token_hash(hash_token(raw))
+
+
+def person_by_token_hash(key_hash: str) -> User | None:
+    """`authenticate_token` for a token already hashed (a ballot's slow path has only that)."""
     cached = cache.get(_token_cache_key(key_hash))
     if cached is None:
         # Cold: the token, its person and their districts in one query, then their interests.
@@ -440,6 +445,15 @@ def authenticate_token(raw: str) -> User | None:
     user = _person_from_snapshot(person)
     user._api_token_id = token_id  # type: ignore[attr-defined]
     return user
+
+
+def touch_token(key_hash: str) -> None:
+    """Mark a token used now, unless it was within the hour (a ballot's own statement does
+    this on PostgreSQL; see polls.services)."""
+    now = timezone.now()
+    ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_TOUCH_INTERVAL)
+    ).update(last_used_at=now)
 
 
 def forget_person(user_id: int) -> None:

@@ -41,6 +41,13 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class NotSignedIn(DomainError):
+    """The request names nobody we know: no session, or a bearer token revoked or unknown."""
+
+    status = 401
+    code = "not_authenticated"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

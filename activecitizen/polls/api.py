@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.responses import Status
 
-from activecitizen.accounts.auth import signed_in
+from activecitizen.accounts.auth import TokenHash, signed_in, signed_in_deferred
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
 from activecitizen.core.errors import PermissionDenied
 from activecitizen.polls import results, selectors, services
@@ -236,7 +236,7 @@ def poll_detail(request: HttpRequest, poll_id: int = Path(..., ge=1, le=2**31 - 
 
 @router.post(
     "/polls/{poll_id}/ballots",
-    auth=signed_in,
+    auth=signed_in_deferred,
     response={
         201: ReceiptOut,
         409: AlreadyVotedOut | Error,
@@ -263,13 +263,16 @@ def cast(
     poll_id: int = Path(..., ge=1, le=2**31 - 1),
     idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
 ):
-    channel = "web" if getattr(request.user, "_api_token_id", None) is None else "app"
+    who: dict[str, Any] = (
+        {"token_hash": request.auth.key_hash, "channel": "app"}
+        if isinstance(request.auth, TokenHash)
+        else {"user": request.user, "channel": "web"}
+    )
     try:
         receipt = services.cast_ballot(
             poll_id=poll_id,
-            user=request.user,
+            **who,
             answers=[a.model_dump() for a in payload.answers],
-            channel=channel,
             idempotency_key=idempotency_key,
         )
     except services.AlreadyVoted as already:

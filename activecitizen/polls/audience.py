@@ -1,20 +1,25 @@
 """Who a poll is for. The same rules decide who may vote and who is told about the poll.
 
-`reasons_not_in_audience` checks one person in Python (casting, the poll page);
-`audience_filter` is the same rules as a database filter over people (announcements). A
-property test keeps the two in agreement.
+`reasons_not_in_audience` checks one person in Python and says why not (the poll page, a
+refused ballot); `audience_filter` is the same rules as a database filter over people
+(announcements, and `voter_query`, which casting runs inside its one statement). Property
+tests keep them in agreement.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Literal
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.accounts.models import User
+from activecitizen.polls.ballots import AGE_BANDS
 from activecitizen.polls.models import Poll
 
 
@@ -171,3 +176,56 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February in a year without one
         return day.replace(year=day.year - years, day=28)
+
+
+# Stands for the person in the compiled query until a ballot fills in its own.
+_USER_PLACEHOLDER = -7_310_002_019
+_TOKEN_PLACEHOLDER = "voter-token-placeholder"  # noqa: S105 - not a secret
+
+
+@dataclass(frozen=True)
+class VoterQuery:
+    """SQL yielding one row (user_id, okrug_id, district_id, age_band, gender) for the person
+    a ballot names, and only if they are active and in the audience; no row otherwise.
+
+    The person is named by their id or by the SHA-256 of a live bearer token (`by`), so that
+    an app's ballot needs no separate look-up of its token: who, whether they may vote, and
+    their demographic snapshot are read inside the ballot's own statement.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+    person_at: int  # where the person goes in params
+
+    def params_for(self, person: int | str) -> list[Any]:
+        params = list(self.params)
+        params[self.person_at] = person
+        return params
+
+
+@functools.lru_cache(maxsize=512)
+def voter_query(audience: Audience, today: date, by: Literal["user", "token"]) -> VoterQuery:
+    """The audience rules and the ballot's snapshot as one query, compiled once per poll
+    audience and day (compiling a queryset costs more than the ballot's statement)."""
+    people = User.objects.filter(audience_filter(audience, today))
+    if by == "user":
+        people = people.filter(pk=_USER_PLACEHOLDER)
+    else:
+        people = people.filter(
+            api_tokens__key_hash=_TOKEN_PLACEHOLDER, api_tokens__revoked_at__isnull=True
+        )
+    band = [When(birth_date__isnull=True, then=Value("unknown"))]
+    band.append(When(birth_date__gt=today, then=Value("unknown")))  # born "in the future"
+    for _low, high, name in AGE_BANDS:
+        # age <= high  ⇔  born after today minus (high + 1) years, as in audience_filter
+        band.append(When(birth_date__gt=_years_before(today, high + 1), then=Value(name)))
+    rows = people.annotate(
+        snapshot_band=Case(*band, default=Value("unknown")),
+        snapshot_gender=Coalesce(NullIf("gender", Value("")), Value("unknown")),
+    ).values_list(
+        "pk", "home_district__okrug_id", "home_district_id", "snapshot_band", "snapshot_gender"
+    )
+    sql, params = rows.query.sql_with_params()
+    placeholder = _USER_PLACEHOLDER if by == "user" else _TOKEN_PLACEHOLDER
+    (person_at,) = [i for i, value in enumerate(params) if value == placeholder]
+    return VoterQuery(sql=sql, params=tuple(params), person_at=person_at)

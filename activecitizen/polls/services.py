@@ -16,11 +16,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activecitizen.accounts.models import User
-from activecitizen.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from activecitizen.polls.audience import reasons_not_in_audience
+from activecitizen.accounts.models import ApiToken, User
+from activecitizen.accounts.services import (
+    TOKEN_TOUCH_INTERVAL,
+    person_by_token_hash,
+    touch_token,
+)
+from activecitizen.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+)
+from activecitizen.polls.audience import reasons_not_in_audience, voter_query
 from activecitizen.polls.ballots import (
-    age_band,
     ballot_hash,
     canonical_bytes,
     check_answers,
@@ -36,9 +46,11 @@ from activecitizen.polls.models import (
     Tally,
 )
 from activecitizen.polls.selectors import forget_poll, person_of, poll_shape
-from activecitizen.rewards.services import CreditStatement, credit_points, credit_statement
+from activecitizen.rewards.services import credit_points, credit_statement
 
 IDEMPOTENCY_KEY_MAX = 200
+# Channel.values builds a new list on every call.
+CHANNELS = frozenset(Channel.values)
 
 
 # --- Casting -----------------------------------------------------------------------------------
@@ -86,19 +98,28 @@ class AlreadyVoted(Conflict):
 def cast_ballot(
     *,
     poll_id: int,
-    user: User,
+    user: User | None = None,
+    token_hash: str | None = None,
     answers: list[dict],
     channel: str,
     idempotency_key: str = "",
     assisted_by: User | None = None,
 ) -> Receipt:
-    """Cast `user`'s ballot in a poll, exactly once, as DESIGN.md "Cast a ballot" says.
+    """Cast a person's ballot in a poll, exactly once, as DESIGN.md "Cast a ballot" says.
 
-    Checks come first and write nothing; then one transaction inserts the participation (the
-    unique pair refuses a second ballot, whatever the channel), the anonymous ballot, its place
-    in the tally queue and any own-answer texts, and credits the poll's points once.
+    The person is `user`, or whoever holds the live bearer token whose SHA-256 is
+    `token_hash` (the app's ballots: their token is read inside the ballot's own statement
+    rather than looked up first). Checks that need no person come first and write nothing.
+    Then one statement (one transaction on SQLite) reads the person only if they are in the
+    audience, inserts the participation (the unique pair refuses a second ballot, whatever the
+    channel), the anonymous ballot with its demographic snapshot and its place in the tally
+    queue, and credits the poll's points once. When it writes nothing, the person is found
+    the slow way to say why: not signed in, already voted (with the original receipt), or
+    not in the audience.
     """
-    if channel not in Channel.values:
+    if (user is None) == (token_hash is None):
+        raise ValueError("a ballot names its person by user or by token_hash")
+    if channel not in CHANNELS:
         raise InvalidInput(_("Unknown channel."), field="channel")
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
@@ -107,26 +128,17 @@ def cast_ballot(
             field="Idempotency-Key",
         )
     shape = poll_shape(poll_id)
-    if shape is None or (
-        shape.status in {Poll.Status.DRAFT, Poll.Status.SCHEDULED}
-        and (assisted_by is None and not user.is_staff)
-    ):
+    unpublished = shape is not None and shape.status in {Poll.Status.DRAFT, Poll.Status.SCHEDULED}
+    # Only staff (previewing) and officers learn that an unpublished poll exists.
+    if unpublished and assisted_by is None and not _voter(user, token_hash).is_staff:
+        shape = None
+    if shape is None:
         raise NotFound(_("There is no such poll."), code="poll_not_found")
     now = timezone.now()
     if not shape.accepts_ballots(now):
         if now < shape.opens_at or shape.status in {Poll.Status.DRAFT, Poll.Status.SCHEDULED}:
             raise Conflict(_("Voting has not started yet."), code="poll_not_open")
         raise Conflict(_("Voting is over."), code="poll_closed")
-
-    today = timezone.localdate()
-    person = person_of(user)
-    reasons = reasons_not_in_audience(shape.audience, person, today)
-    if reasons:
-        # Someone who voted and then moved away still gets their receipt back on a retry.
-        existing = Participation.objects.filter(poll_id=poll_id, user=user).first()
-        if existing is not None:
-            raise _already_voted(existing, idempotency_key)
-        raise PermissionDenied(reasons[0], code="not_in_audience")
     checked = check_answers(shape.questions, answers)
 
     public_id = secrets.token_hex(16)
@@ -139,64 +151,56 @@ def cast_ballot(
         cast_at=now,
         channel=channel,
     )
-    snapshot = (
-        person.home_okrug_id,
-        person.home_district_id,
-        age_band(person.birth_date, today),
-        person.gender or "unknown",
-    )
+    today = timezone.localdate()
+    voter = voter_query(shape.audience, today, "user" if user is not None else "token")
     texts = [a for a in checked if a.text]
-    credit = (
-        credit_statement(
-            user_id=user.pk,
-            amount=shape.points,
-            reason="poll",
-            reference=f"poll:{poll_id}",
-            idempotency_key=f"poll:{poll_id}:user:{user.pk}",
-            only_if="p",
-        )
-        if shape.points
-        else None
-    )
-    one_statement = connection.vendor == "postgresql"
-    # On PostgreSQL the ballot and its points are one statement, atomic by itself; own-answer
-    # texts (rare) and SQLite's several statements need a transaction around them.
-    with transaction.atomic() if texts or not one_statement else nullcontext():
+    with transaction.atomic() if texts or connection.vendor != "postgresql" else nullcontext():
+        # On PostgreSQL the person, the ballot and its points are one statement, atomic by
+        # itself; own-answer texts (rare) and SQLite's several statements need a transaction.
         recorded = _record_ballot(
             receipt=receipt,
-            user_id=user.pk,
+            voter=voter.sql,
+            voter_params=voter.params_for(user.pk if user is not None else token_hash or ""),
             content=content.decode(),
-            snapshot=snapshot,
             idempotency_key=idempotency_key,
             assisted_by_id=assisted_by.pk if assisted_by else None,
-            credit=credit if one_statement else None,
+            points=shape.points,
+            token_hash=token_hash,
         )
-        if recorded:
-            if texts:
-                free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
-                FreeTextAnswer.objects.bulk_create(
-                    FreeTextAnswer(
-                        poll_id=poll_id,
-                        option_id=next(o for o in a.option_ids if o in free_options),
-                        text=a.text or "",
-                    )
-                    for a in texts
+        if recorded and texts:
+            free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
+            FreeTextAnswer.objects.bulk_create(
+                FreeTextAnswer(
+                    poll_id=poll_id,
+                    option_id=next(o for o in a.option_ids if o in free_options),
+                    text=a.text or "",
                 )
-            if credit is not None and not one_statement:
-                credit_points(
-                    user_id=user.pk,
-                    amount=shape.points,
-                    reason="poll",
-                    reference=f"poll:{poll_id}",
-                    idempotency_key=f"poll:{poll_id}:user:{user.pk}",
-                )
-            if settings.POLLS_TALLY_ON_CAST:
-                transaction.on_commit(lambda: tally(poll_id=poll_id))
-    if not recorded:
-        # A second device, a retry, a double click: the ballot that won stands.
-        won = Participation.objects.get(poll_id=poll_id, user=user)
-        raise _already_voted(won, idempotency_key)
-    return receipt
+                for a in texts
+            )
+        if recorded and settings.POLLS_TALLY_ON_CAST:
+            transaction.on_commit(lambda: tally(poll_id=poll_id))
+    if recorded:
+        return receipt
+    # Nothing written: find out why, the slow way (this is the rare path).
+    person = _voter(user, token_hash)
+    existing = Participation.objects.filter(poll_id=poll_id, user=person).first()
+    if existing is not None:
+        # A second device, a retry, a double click, or someone who voted and then moved
+        # away: the ballot that won stands, and they get its receipt back.
+        raise _already_voted(existing, idempotency_key)
+    reasons = reasons_not_in_audience(shape.audience, person_of(person), today)
+    raise PermissionDenied(
+        reasons[0] if reasons else _("You may not vote in this poll."), code="not_in_audience"
+    )
+
+
+def _voter(user: User | None, token_hash: str | None) -> User:
+    if user is not None:
+        return user
+    person = person_by_token_hash(token_hash or "")
+    if person is None:
+        raise NotSignedIn(_("Sign in first."))
+    return person
 
 
 def _already_voted(participation: Participation, idempotency_key: str) -> AlreadyVoted:
@@ -216,28 +220,29 @@ BALLOT_COLUMNS = (
 def _record_ballot(
     *,
     receipt: Receipt,
-    user_id: int,
+    voter: str,
+    voter_params: list[Any],
     content: str,
-    snapshot: tuple[int | None, int | None, str, str],
     idempotency_key: str,
     assisted_by_id: int | None,
-    credit: CreditStatement | None = None,
+    points: int,
+    token_hash: str | None,
 ) -> bool:
-    """Write the participation, the anonymous ballot and its place in the tally queue, unless
-    the person already has a participation in this poll; True when this call wrote them.
+    """Write the participation, the anonymous ballot, its place in the tally queue and the
+    points for the person `voter` (a query of one row: user_id, okrug_id, district_id,
+    age_band, gender; none when they may not vote), unless they already have a participation
+    in this poll; True when this call wrote them.
 
     INSERT … ON CONFLICT DO NOTHING rather than catching IntegrityError: no savepoint, and on
     PostgreSQL a concurrent insert of the same pair waits for the other transaction and then
-    does nothing, so exactly one of two racing requests wins. On PostgreSQL the three inserts
-    are one statement (one round trip), with the points when `credit` is given; SQLite, which
-    has no INSERT in WITH, takes three.
+    does nothing, so exactly one of two racing requests wins. On PostgreSQL it is all one
+    statement (one round trip); SQLite, which has no INSERT in WITH, takes several.
     """
     participations = Participation._meta.db_table
     ballots = Ballot._meta.db_table
     queue = PendingTally._meta.db_table
     participation: list[Any] = [
         receipt.poll_id,
-        user_id,
         receipt.cast_at,
         receipt.channel,
         receipt.ballot_id,
@@ -246,47 +251,94 @@ def _record_ballot(
         idempotency_key,
         assisted_by_id,
     ]
-    ballot = [
+    ballot: list[Any] = [
         receipt.poll_id,
         receipt.ballot_id,
         content,
         receipt.channel,
-        *snapshot,
         receipt.cast_at,
     ]
+    credit_key = f"poll:{receipt.poll_id}:user:"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            credit = (
+                credit_statement(
+                    user_from="p",
+                    amount=points,
+                    reason="poll",
+                    reference=f"poll:{receipt.poll_id}",
+                    idempotency_key=credit_key,
+                )
+                if points
+                else None
+            )
+            touch: list[Any] = []
+            if token_hash is not None:
+                touch = [timezone.now(), token_hash, timezone.now() - TOKEN_TOUCH_INTERVAL]
             cursor.execute(
-                f"WITH p AS (INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING poll_id), "
+                "WITH voter (user_id, okrug_id, district_id, age_band, gender) AS "  # noqa: S608
+                f"({voter}), "
+                f"p AS (INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "
+                "SELECT %s, voter.user_id, %s, %s, %s, %s, %s, %s, %s FROM voter "
+                "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING poll_id, user_id), "
                 f"b AS (INSERT INTO {ballots} ({BALLOT_COLUMNS}) "
-                "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM p RETURNING id, poll_id), "
+                "SELECT %s, %s, %s, %s, voter.okrug_id, voter.district_id, voter.age_band, "
+                "voter.gender, %s FROM p, voter RETURNING id, poll_id), "
                 f"q AS (INSERT INTO {queue} (ballot_id, poll_id) SELECT id, poll_id FROM b)"
                 + (f", {credit.ctes}" if credit else "")
+                + (f", {_TOKEN_TOUCH}" if touch else "")
                 + " SELECT EXISTS (SELECT 1 FROM p)",
-                [*participation, *ballot, *(credit.params if credit else [])],
+                [
+                    *voter_params,
+                    *participation,
+                    *ballot,
+                    *(credit.params if credit else []),
+                    *touch,
+                ],
             )
             return bool(cursor.fetchone()[0])
+        cursor.execute(voter, voter_params)
+        person = cursor.fetchone()
+        if person is None:
+            return False
+        user_id, okrug_id, district_id, band, gender = person
         cursor.execute(
             f"INSERT INTO {participations} ({PARTICIPATION_COLUMNS}) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (poll_id, user_id) DO NOTHING RETURNING id",
-            participation,
+            [participation[0], user_id, *participation[1:]],
         )
         if cursor.fetchone() is None:
             return False
         cursor.execute(
             f"INSERT INTO {ballots} ({BALLOT_COLUMNS}) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            ballot,
+            [*ballot[:4], okrug_id, district_id, band, gender, ballot[4]],
         )
         (ballot_id,) = cursor.fetchone()
         cursor.execute(
             f"INSERT INTO {queue} (ballot_id, poll_id) VALUES (%s, %s)",  # noqa: S608
             [ballot_id, receipt.poll_id],
         )
-        return True
+    if points:
+        credit_points(
+            user_id=user_id,
+            amount=points,
+            reason="poll",
+            reference=f"poll:{receipt.poll_id}",
+            idempotency_key=f"{credit_key}{user_id}",
+        )
+    if token_hash is not None:
+        touch_token(token_hash)
+    return True
+
+
+# An app's ballot marks its token used, as any signed-in request does (at most hourly).
+_TOKEN_TOUCH = (
+    f"touch AS (UPDATE {ApiToken._meta.db_table} SET last_used_at = %s "  # noqa: S608
+    "WHERE key_hash = %s AND revoked_at IS NULL "
+    "AND (last_used_at IS NULL OR last_used_at < %s) RETURNING id)"
+)
 
 
 # --- Counting ----------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ class CreditStatement:
     `ctes` defines `credit_entry` (the ledger entry, refused by its unique key) and
     `credit_account` (the balance upsert, only when the entry is new); `params` fill them in
     order. `credit_points` runs them alone; casting a ballot runs them inside its own statement,
-    guarded by `only_if` (a CTE name that must yield a row), so that a ballot and its points are
-    written in one round trip.
+    for the person its participation CTE yields (none when the ballot was refused), so that a
+    ballot and its points are written in one round trip.
     """
 
     ctes: str
@@ -42,42 +42,54 @@ class CreditStatement:
 
 def credit_statement(
     *,
-    user_id: int,
+    user_id: int | None = None,
+    user_from: str | None = None,
     amount: int,
     reason: str,
     reference: str,
     idempotency_key: str,
-    only_if: str | None = None,
 ) -> CreditStatement:
+    """The credit's writes for `user_id`, or for the person in the `user_id` column of the
+    calling statement's CTE `user_from` (at most one row; no row, no credit). With
+    `user_from`, `idempotency_key` is a prefix that the person's id completes, as
+    `f"{idempotency_key}{user_id}"` would."""
     if amount <= 0:
         raise ValueError("a credit is a positive number of points")
     if reason not in LedgerEntry.Reason.values:
         raise ValueError(f"unknown reason {reason!r}")
+    if (user_id is None) == (user_from is None):
+        raise ValueError("name the person either by user_id or by user_from")
+    if user_from is not None and not user_from.isidentifier():
+        raise ValueError("user_from names a CTE of the calling statement")
     now = timezone.now()
     entries = LedgerEntry._meta.db_table
     accounts = PointsAccount._meta.db_table
-    if only_if is not None and not only_if.isidentifier():
-        raise ValueError("only_if names a CTE of the calling statement")
-    guard = f"WHERE EXISTS (SELECT 1 FROM {only_if}) " if only_if else ""  # noqa: S608
+    if user_from is None:
+        person, key, source = "%s", "%s", ""
+        person_params: list[Any] = [user_id]
+    else:
+        person = f"{user_from}.user_id"
+        key = f"CAST(%s AS text) || CAST({user_from}.user_id AS text)"
+        source = f"FROM {user_from} "
+        person_params = []
     ctes = (
         f"credit_entry AS (INSERT INTO {entries} "  # noqa: S608 - names come from our models
         "(account_id, amount, reason, reference, idempotency_key, created_at) "
-        f"SELECT %s, %s, %s, %s, %s, %s {guard}"
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING amount), "
+        f"SELECT {person}, %s, %s, %s, {key}, %s {source}"
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING account_id, amount), "
         f"credit_account AS (INSERT INTO {accounts} (user_id, balance, lifetime, updated_at) "
-        "SELECT %s, amount, amount, %s FROM credit_entry "
+        "SELECT account_id, amount, amount, %s FROM credit_entry "
         f"ON CONFLICT (user_id) DO UPDATE SET balance = {accounts}.balance + excluded.balance, "
         f"lifetime = {accounts}.lifetime + excluded.lifetime, updated_at = excluded.updated_at "
         "RETURNING balance)"
     )
     params: list[Any] = [
-        user_id,
+        *person_params,
         amount,
         reason,
         reference[:100],
         idempotency_key,
         now,
-        user_id,
         now,
     ]
     return CreditStatement(ctes=ctes, params=params)

@@ -217,3 +217,47 @@ def test_a_huge_offset_is_422_not_a_crash(client, auth, path):
     answer = client.get(path, {"offset": 10**30}, **auth)
     assert answer.status_code == 422
     assert answer.json()["field"] == "offset"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer not-a-token", "Bearer revoked", "Bearer blocked"])
+def test_casting_without_a_live_token_is_401_and_writes_nothing(client, voter, header):
+    # The app's token is read inside the ballot's statement: a token that finds nobody must
+    # still be told apart from "not in the audience" and write nothing.
+    from activecitizen.accounts.services import forget_person, revoke_api_token
+
+    token, raw = issue_api_token(user=voter, device="t")
+    if header == "Bearer revoked":
+        revoke_api_token(user=voter, token_id=token.pk)
+        header = f"Bearer {raw}"
+    elif header == "Bearer blocked":
+        type(voter).objects.filter(pk=voter.pk).update(is_active=False)
+        forget_person(voter.pk)
+        header = f"Bearer {raw}"
+    poll = make_poll()
+    answer = cast(client, {"HTTP_AUTHORIZATION": header} if header else {}, poll)
+    assert answer.status_code == 401
+    if header:
+        assert answer.json()["code"] == "not_authenticated"
+    assert not Participation.objects.exists()
+    assert not Ballot.objects.exists()
+    assert not PointsAccount.objects.filter(user=voter, balance__gt=0).exists()
+
+
+def test_a_ballot_marks_its_token_used_at_most_hourly(client, voter):
+    from django.utils import timezone
+
+    from activecitizen.accounts.models import ApiToken
+
+    token, raw = issue_api_token(user=voter, device="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=two_hours_ago)
+    assert cast(client, auth, make_poll()).status_code == 201
+    token.refresh_from_db()
+    assert token.last_used_at > timezone.now() - timedelta(minutes=1)
+
+    ten_minutes_ago = timezone.now() - timedelta(minutes=10)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=ten_minutes_ago)
+    assert cast(client, auth, make_poll()).status_code == 201
+    token.refresh_from_db()
+    assert token.last_used_at == ten_minutes_ago

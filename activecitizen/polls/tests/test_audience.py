@@ -1,20 +1,25 @@
-"""Audience rules: who may vote is exactly who is told (the Python check and the database
-filter agree for any rules and any people), and the reasons a person is left out."""
+"""Audience rules: who may vote is exactly who is told (the Python check, the database filter
+and the query a ballot runs agree for any rules and any people, and that query's demographic
+snapshot is the Python one), and the reasons a person is left out."""
 
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from activecitizen.accounts.models import Interest, User
+from activecitizen.accounts.services import issue_api_token, revoke_api_token
 from activecitizen.geo.models import District
 from activecitizen.polls.audience import (
     Audience,
     Person,
     audience_filter,
     reasons_not_in_audience,
+    voter_query,
 )
+from activecitizen.polls.ballots import age_band
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +117,34 @@ def test_the_python_check_and_the_database_filter_agree(rules, crowd):
             .values_list("pk", flat=True)
         )
         assert in_python == in_sql
+
+        # The query a ballot runs inside its statement: the same people, by id or by a live
+        # token, each with the snapshot the Python rules give; a revoked token finds nobody.
+        by_user, by_token = (
+            voter_query(audience, TODAY, "user"),
+            voter_query(audience, TODAY, "token"),
+        )
+        for user in User.objects.filter(pk__in=[u.pk for u in made]).select_related(
+            "home_district"
+        ):
+            token, _raw = issue_api_token(user=user)
+            expected = None
+            if user.pk in in_python:
+                expected = (
+                    user.pk,
+                    user.home_district.okrug_id if user.home_district else None,
+                    user.home_district_id,
+                    age_band(user.birth_date, TODAY),
+                    user.gender or "unknown",
+                )
+            with connection.cursor() as cursor:
+                cursor.execute(by_user.sql, by_user.params_for(user.pk))
+                assert cursor.fetchone() == expected
+                cursor.execute(by_token.sql, by_token.params_for(token.key_hash))
+                assert cursor.fetchone() == expected
+                revoke_api_token(user=user, token_id=token.pk)
+                cursor.execute(by_token.sql, by_token.params_for(token.key_hash))
+                assert cursor.fetchone() is None
     finally:
         User.objects.filter(pk__in=[u.pk for u in made]).delete()
 
