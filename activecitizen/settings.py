@@ -148,11 +148,17 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
-    # Server-side binding lets PostgreSQL prepare the statements a worker repeats (a ballot's
-    # one statement among them) instead of parsing and planning each anew.
+    # Server-side binding sends values apart from the SQL text, and a prepare threshold has
+    # PostgreSQL prepare a statement once a connection has run it that many times, instead of
+    # parsing and planning it anew each time: half of a ballot's time in the database went on
+    # planning its one statement (BENCHMARKS.md). Django leaves preparing off for the sake of
+    # poolers that cannot keep prepared statements (PgBouncer before 1.21 in transaction
+    # mode): DB_PREPARE_THRESHOLD=0 turns it off there.
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = env_bool(
         "DB_SERVER_SIDE_BINDING", True
     )
+    _prepare_threshold = int(os.environ.get("DB_PREPARE_THRESHOLD", "5"))
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = _prepare_threshold or None
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -167,7 +173,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES: dict[str, dict] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "activecitizen.core.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ac"),
         }
