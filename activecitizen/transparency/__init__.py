@@ -1,0 +1,1 @@
+"""Transparency logs: append-only Merkle logs of ballots, signed checkpoints, proofs."""
