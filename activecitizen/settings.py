@@ -74,6 +74,20 @@ TRANSPARENCY_ORIGIN_PREFIX = os.environ.get(
     "TRANSPARENCY_ORIGIN_PREFIX", urlsplit(SITE_URL).netloc or "activecitizen.local"
 )
 
+# The ballot logs' Ed25519 key (a C2SP signed-note signer key, "PRIVATE+KEY+<name>+<id>+<key>").
+# Without one, a key is generated into TRANSPARENCY_SIGNING_KEY_FILE on first use: fine for a
+# development site, but a real one sets it (and keeps it: every receipt is signed with it).
+TRANSPARENCY_SIGNING_KEY = os.environ.get("TRANSPARENCY_SIGNING_KEY", "")
+TRANSPARENCY_SIGNING_KEY_FILE = os.environ.get(
+    "TRANSPARENCY_SIGNING_KEY_FILE", str(VAR_DIR / "transparency-signing.key")
+)
+TRANSPARENCY_KEY_NAME = os.environ.get("TRANSPARENCY_KEY_NAME", f"{TRANSPARENCY_ORIGIN_PREFIX}/log")
+# Seconds within which a queued ballot is promised to be in a signed checkpoint; /healthz fails
+# when the oldest waiting ballot is older than twice this.
+TRANSPARENCY_MERGE_DELAY = int(os.environ.get("TRANSPARENCY_MERGE_DELAY", "10"))
+# Witnesses whose cosignatures are accepted and shown: cosignature/v1 verifier keys.
+TRANSPARENCY_WITNESS_KEYS = env_list("TRANSPARENCY_WITNESS_KEYS", [])
+
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,6 +102,7 @@ INSTALLED_APPS = [
     "activecitizen.geo",
     "activecitizen.accounts",
     "activecitizen.rewards",
+    "activecitizen.transparency",
     "activecitizen.polls",
 ]
 

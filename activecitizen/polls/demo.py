@@ -17,7 +17,7 @@ of thousands of voters. So each poll gets:
     the breakdowns differ believably.
 On demo polls, therefore, ballots outnumber participations; nowhere else do they.
 Every ballot's content is its canonical bytes (`ballots.canonical_bytes`), so receipts and the
-transparency log verify; every ballot is queued in `PendingTally` and folded by
+transparency log verify; every ballot is queued in the poll's log, sealed and folded by
 `services.tally`, so the numbers shown come from `Tally` exactly as for real votes.
 """
 
@@ -51,12 +51,12 @@ from activecitizen.polls.models import (
     FreeTextAnswer,
     Option,
     Participation,
-    PendingTally,
     Poll,
     Question,
 )
-from activecitizen.polls.selectors import forget_poll
+from activecitizen.polls.selectors import forget_poll, poll_log
 from activecitizen.rewards.services import credit_points
+from activecitizen.transparency.models import QueuedEntry
 
 DEMO_RESIDENTS = "+79991"  # phones of the demo residents seed_demo creates
 FREE_FOR_VISITORS = {f"+7999100{i:04d}" for i in range(1, 21)}
@@ -774,8 +774,13 @@ class _Voting:
             for b in ballots:
                 b.pk = ids[b.public_id]
         Participation.objects.bulk_create(participations, batch_size=2000)
-        PendingTally.objects.bulk_create(
-            (PendingTally(ballot_id=b.pk, poll_id=self.poll.pk) for b in ballots),
+        # Queued in the poll's log as a real ballot is, then sealed and counted by the tally.
+        log_id = poll_log(self.poll).pk
+        QueuedEntry.objects.bulk_create(
+            (
+                QueuedEntry(log_id=log_id, data=b.content.encode(), ref=b.pk, queued_at=b.cast_at)
+                for b in ballots
+            ),
             batch_size=5000,
         )
         FreeTextAnswer.objects.bulk_create(

@@ -268,16 +268,6 @@ class Ballot(models.Model):
         return self.public_id
 
 
-class PendingTally(models.Model):
-    """A ballot not yet folded into the published counts (queued in the ballot's transaction)."""
-
-    ballot = models.OneToOneField(Ballot, on_delete=models.PROTECT, related_name="+")
-    poll_id = models.IntegerField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.poll_id}: {self.ballot_id}"
-
-
 class FreeTextAnswer(models.Model):
     """An "own answer" written on a ballot: seen by editors, published only after moderation."""
 

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.accounts.models import User
 from activecitizen.polls.audience import Audience, Person, reasons_not_in_audience
 from activecitizen.polls.ballots import OptionShape, QuestionShape
-from activecitizen.polls.models import Participation, PendingTally, Poll
+from activecitizen.polls.models import Participation, Poll
+from activecitizen.transparency.models import Entry, Log
+from activecitizen.transparency.services import ensure_log
 
 NOT_OPEN_YET = _("Voting has not started yet.")
 CLOSED = _("Voting is over.")
@@ -35,6 +37,7 @@ class PollShape:
     closes_at: datetime
     points: int
     origin: str
+    log_id: int | None  # the poll's transparency log, from when it may take ballots
     questions: tuple[QuestionShape, ...]
     audience: Audience
 
@@ -82,6 +85,7 @@ def _shared_poll_shape(poll_id: int) -> PollShape | None:
             closes_at=poll.closes_at,
             points=poll.points,
             origin=poll.origin,
+            log_id=poll_log(poll).pk if poll.status not in UNPUBLISHED else None,
             questions=tuple(
                 QuestionShape(
                     id=q.pk,
@@ -180,11 +184,22 @@ def polls_for(user: User, *, state: str = "open") -> list[PollForPerson]:
 
 
 def my_participations(user: User) -> QuerySet[Participation]:
-    """A person's participations, newest first, each with `counted` (folded into the results)."""
-    pending = PendingTally.objects.filter(ballot__public_id=OuterRef("ballot_public_id"))
+    """A person's participations, newest first, each with `log_index`: where their ballot was
+    sealed into the poll's log (and so folded into the results), None while it waits."""
+    # A leaf hash names one entry: the entry's bytes carry the poll's origin and a random id.
+    sealed = Entry.objects.filter(leaf_hash=OuterRef("leaf_hash")).values("index")[:1]
     return (
         Participation.objects.filter(user=user)
         .select_related("poll")
-        .annotate(counted=~Exists(pending))
+        .annotate(log_index=Subquery(sealed))
+        .annotate(counted=ExpressionWrapper(Q(log_index__isnull=False), BooleanField()))
         .order_by("-cast_at", "-pk")
     )
+
+
+UNPUBLISHED = frozenset({Poll.Status.DRAFT, Poll.Status.SCHEDULED})
+
+
+def poll_log(poll: Poll) -> Log:
+    """The poll's transparency log (created the first time a published poll needs it)."""
+    return ensure_log(origin=poll.origin, origin_id=f"poll-{poll.pk}", kind="poll")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,12 +42,20 @@ from activecitizen.polls.models import (
     Channel,
     FreeTextAnswer,
     Participation,
-    PendingTally,
     Poll,
     Tally,
 )
 from activecitizen.polls.selectors import forget_poll, person_of, poll_shape
 from activecitizen.rewards.services import credit_points, credit_statement
+from activecitizen.transparency.models import Log
+from activecitizen.transparency.services import (
+    SEAL_BATCH,
+    Sealed,
+    queue_cte,
+    queue_entry,
+    seal,
+    seal_all,
+)
 
 IDEMPOTENCY_KEY_MAX = 200
 # Channel.values builds a new list on every call.
@@ -140,6 +149,7 @@ def cast_ballot(
             raise Conflict(_("Voting has not started yet."), code="poll_not_open")
         raise Conflict(_("Voting is over."), code="poll_closed")
     checked = check_answers(shape.questions, answers)
+    assert shape.log_id is not None  # a poll that takes ballots has its log
 
     public_id = secrets.token_hex(16)
     content = canonical_bytes(origin=shape.origin, public_id=public_id, answers=checked)
@@ -166,6 +176,7 @@ def cast_ballot(
             assisted_by_id=assisted_by.pk if assisted_by else None,
             points=shape.points,
             token_hash=token_hash,
+            log_id=shape.log_id,
         )
         if recorded and texts:
             free_options = {o.id for q in shape.questions for o in q.options if o.free_text}
@@ -227,6 +238,7 @@ def _record_ballot(
     assisted_by_id: int | None,
     points: int,
     token_hash: str | None,
+    log_id: int,
 ) -> bool:
     """Write the participation, the anonymous ballot, its place in the tally queue and the
     points for the person `voter` (a query of one row: user_id, okrug_id, district_id,
@@ -240,7 +252,7 @@ def _record_ballot(
     """
     participations = Participation._meta.db_table
     ballots = Ballot._meta.db_table
-    queue = PendingTally._meta.db_table
+    content_bytes = content.encode()
     participation: list[Any] = [
         receipt.poll_id,
         receipt.cast_at,
@@ -284,7 +296,7 @@ def _record_ballot(
                 f"b AS (INSERT INTO {ballots} ({BALLOT_COLUMNS}) "
                 "SELECT %s, %s, %s, %s, voter.okrug_id, voter.district_id, voter.age_band, "
                 "voter.gender, %s FROM p, voter RETURNING id, poll_id), "
-                f"q AS (INSERT INTO {queue} (ballot_id, poll_id) SELECT id, poll_id FROM b)"
+                f"{queue_cte('b.id', 'b')}"
                 + (f", {credit.ctes}" if credit else "")
                 + (f", {_TOKEN_TOUCH}" if touch else "")
                 + " SELECT EXISTS (SELECT 1 FROM p)",
@@ -292,6 +304,9 @@ def _record_ballot(
                     *voter_params,
                     *participation,
                     *ballot,
+                    log_id,
+                    content_bytes,
+                    receipt.cast_at,
                     *(credit.params if credit else []),
                     *touch,
                 ],
@@ -316,10 +331,7 @@ def _record_ballot(
             [*ballot[:4], okrug_id, district_id, band, gender, ballot[4]],
         )
         (ballot_id,) = cursor.fetchone()
-        cursor.execute(
-            f"INSERT INTO {queue} (ballot_id, poll_id) VALUES (%s, %s)",  # noqa: S608
-            [ballot_id, receipt.poll_id],
-        )
+    queue_entry(log_id=log_id, data=content_bytes, ref=ballot_id, queued_at=receipt.cast_at)
     if points:
         credit_points(
             user_id=user_id,
@@ -346,51 +358,59 @@ _TOKEN_TOUCH = (
 TALLY_DIMENSIONS = ("total", "okrug", "district", "age_band", "gender", "channel")
 
 
-def tally(*, poll_id: int | None = None, batch: int = 5000) -> int:
-    """Fold queued ballots into the counts; return how many were folded.
+def tally(*, poll_id: int | None = None, batch: int = SEAL_BATCH) -> int:
+    """Seal the ballots queued in polls' logs and fold them into the counts in the same step;
+    return how many were folded.
 
-    The queue rows are taken and deleted in the same transaction as the counts change, so a
-    ballot is counted exactly once however many tally runs overlap (PostgreSQL: SKIP LOCKED;
-    SQLite: one writer at a time).
+    Each poll's log is sealed by one sealer at a time (transparency.services.seal), and the
+    counts change in the seal's transaction: a ballot is counted exactly once, and the published
+    counts always equal the tally of the latest signed checkpoint (DESIGN.md "Seal a log").
     """
+    if poll_id is None:
+        return seal_all(kind="poll", fold=_fold_ballots, batch=batch)
+    log_id = Log.objects.filter(origin_id=f"poll-{poll_id}").values_list("pk", flat=True).first()
     folded = 0
-    while True:
-        with transaction.atomic():
-            queue = PendingTally.objects.order_by("id")
-            if poll_id is not None:
-                queue = queue.filter(poll_id=poll_id)
-            if connection.features.has_select_for_update_skip_locked:
-                queue = queue.select_for_update(skip_locked=True)
-            taken = list(queue.values_list("id", "ballot_id")[:batch])
-            if not taken:
-                return folded
-            ballots = Ballot.objects.filter(pk__in=[b for _q, b in taken]).values_list(
-                "poll_id", "content", "channel", "okrug_id", "district_id", "age_band", "gender"
-            )
-            counts: Counter[tuple[int, int, int, str, str]] = Counter()
-            per_poll: Counter[int] = Counter()
-            for poll, content, channel, okrug, district, band, gender in ballots:
-                per_poll[poll] += 1
-                values = {
-                    "total": "all",
-                    "okrug": str(okrug) if okrug else "unknown",
-                    "district": str(district) if district else "unknown",
-                    "age_band": band,
-                    "gender": gender,
-                    "channel": channel,
-                }
-                answers = json.loads(content)["answers"]
-                for dimension, value in values.items():
-                    counts[(poll, 0, 0, dimension, value)] += 1
-                    for answer in answers:
-                        counts[(poll, answer["q"], 0, dimension, value)] += 1
-                        for option in answer["o"]:
-                            counts[(poll, answer["q"], option, dimension, value)] += 1
-            _add_counts(counts)
-            PendingTally.objects.filter(pk__in=[q for q, _b in taken]).delete()
-            for poll, n in per_poll.items():
-                Poll.objects.filter(pk=poll).update(ballots_counted=F("ballots_counted") + n)
-            folded += len(taken)
+    while log_id is not None:
+        before = Poll.objects.filter(pk=poll_id).values_list("ballots_counted", flat=True).get()
+        # An editor's "count now" waits for a running sealer rather than skipping.
+        if seal(log_id, fold=_fold_ballots, wait=True, batch=batch) is None:
+            break
+        folded += (
+            Poll.objects.filter(pk=poll_id).values_list("ballots_counted", flat=True).get() - before
+        )
+    return folded
+
+
+def _fold_ballots(_log: Log, sealed: Sequence[Sealed]) -> None:
+    """Add the newly sealed ballots to their poll's counts (inside the seal's transaction)."""
+    refs = [s.ref for s in sealed if s.fold]
+    counts: Counter[tuple[int, int, int, str, str]] = Counter()
+    per_poll: Counter[int] = Counter()
+    for start in range(0, len(refs), 5000):
+        ballots = Ballot.objects.filter(pk__in=refs[start : start + 5000]).values_list(
+            "poll_id", "content", "channel", "okrug_id", "district_id", "age_band", "gender"
+        )
+        for poll, content, channel, okrug, district, band, gender in ballots:
+            per_poll[poll] += 1
+            values = {
+                "total": "all",
+                "okrug": str(okrug) if okrug else "unknown",
+                "district": str(district) if district else "unknown",
+                "age_band": band,
+                "gender": gender,
+                "channel": channel,
+            }
+            answers = json.loads(content)["answers"]
+            for dimension, value in values.items():
+                counts[(poll, 0, 0, dimension, value)] += 1
+                for answer in answers:
+                    counts[(poll, answer["q"], 0, dimension, value)] += 1
+                    for option in answer["o"]:
+                        counts[(poll, answer["q"], option, dimension, value)] += 1
+    if counts:
+        _add_counts(counts)
+    for poll, n in per_poll.items():
+        Poll.objects.filter(pk=poll).update(ballots_counted=F("ballots_counted") + n)
 
 
 def _add_counts(counts: Counter[tuple[int, int, int, str, str]]) -> None:

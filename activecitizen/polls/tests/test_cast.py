@@ -8,9 +8,10 @@ from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.geo.models import District
 from activecitizen.polls import services
 from activecitizen.polls.ballots import ballot_hash, leaf_hash
-from activecitizen.polls.models import Ballot, Participation, PendingTally, Poll, Tally
+from activecitizen.polls.models import Ballot, Participation, Poll, Tally
 from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
 from activecitizen.rewards.models import LedgerEntry, PointsAccount
+from activecitizen.transparency.models import Checkpoint, Entry, QueuedEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,19 @@ def test_a_ballot_is_cast_counted_and_paid_once():
     assert ballot.age_band in {"35-44", "45-54"}
     assert PointsAccount.objects.get(user=voter).balance == 20
     assert LedgerEntry.objects.get().idempotency_key == f"poll:{poll.pk}:user:{voter.pk}"
-    assert PendingTally.objects.count() == 1
+    queued = QueuedEntry.objects.get()
+    assert bytes(queued.data) == ballot.content.encode()
 
     assert services.tally() == 1
     first_option = poll.questions.get().options.order_by("position").first()
     assert Tally.objects.get(option_id=first_option.pk, dimension="total").count == 1
     poll.refresh_from_db()
     assert poll.ballots_counted == 1
-    assert not PendingTally.objects.exists()
+    assert not QueuedEntry.objects.exists()
+    # Sealed into the poll's log in the same step, under a signed checkpoint of that size.
+    entry = Entry.objects.get()
+    assert (entry.index, entry.leaf_hash) == (0, leaf_hash(ballot.content.encode()))
+    assert Checkpoint.objects.get().size == 1
 
 
 def test_a_second_ballot_is_refused_with_the_first_receipt():

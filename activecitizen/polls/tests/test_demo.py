@@ -20,12 +20,12 @@ from activecitizen.polls.models import (
     Ballot,
     FreeTextAnswer,
     Participation,
-    PendingTally,
     Poll,
     Tally,
 )
 from activecitizen.polls.tests.factories import make_resident
 from activecitizen.rewards.models import LedgerEntry, PointsAccount
+from activecitizen.transparency.models import QueuedEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_the_demo_polls_cover_every_status_and_scope(residents):
 
 def test_demo_ballots_verify_and_are_counted_through_the_tally(residents):
     demo.seed_polls(random.Random(2026), scale=SCALE)
-    assert not PendingTally.objects.exists()
+    assert not QueuedEntry.objects.exists()
     voted = Poll.objects.exclude(status__in=["draft", "scheduled"])
     for poll in voted:
         ballots = Ballot.objects.filter(poll=poll)

@@ -17,9 +17,10 @@ from activecitizen.accounts.services import sync_role_permissions
 from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.geo.models import District, Okrug
 from activecitizen.polls import editing, services
-from activecitizen.polls.models import FreeTextAnswer, Option, PendingTally, Poll, Question, Tally
+from activecitizen.polls.models import FreeTextAnswer, Option, Poll, Question, Tally
 from activecitizen.polls.selectors import poll_shape
 from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
+from activecitizen.transparency.models import QueuedEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -236,12 +237,12 @@ def test_publishing_counts_the_last_ballots_first(editor, settings):
         poll_id=poll.pk, user=make_resident(), answers=first_answers(poll), channel="web"
     )
     editing.close_poll_now(poll=poll, by=editor)
-    assert PendingTally.objects.filter(poll_id=poll.pk).count() == 1
+    assert QueuedEntry.objects.filter(log__origin_id=f"poll-{poll.pk}").count() == 1
     editing.publish_results(poll=poll, by=editor)
     poll.refresh_from_db()
     assert poll.status == Poll.Status.PUBLISHED
     assert poll.ballots_counted == 1
-    assert not PendingTally.objects.filter(poll_id=poll.pk).exists()
+    assert not QueuedEntry.objects.filter(log__origin_id=f"poll-{poll.pk}").exists()
     assert Tally.objects.get(poll=poll, question_id=0, dimension="total").count == 1
 
 

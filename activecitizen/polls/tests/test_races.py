@@ -5,9 +5,10 @@ import pytest
 
 from activecitizen.core.testing.concurrency import run_together
 from activecitizen.polls import services
-from activecitizen.polls.models import Ballot, Participation, PendingTally, Tally
+from activecitizen.polls.models import Ballot, Participation, Tally
 from activecitizen.polls.tests.factories import first_answers, make_poll, make_resident
 from activecitizen.rewards.models import LedgerEntry, PointsAccount
+from activecitizen.transparency.models import Entry, QueuedEntry
 
 # serialized_rollback, like every transactional test here: the flush afterwards must not
 # re-run post_migrate, or the next test's restore of the migrations' data would collide.
@@ -56,7 +57,8 @@ def test_many_people_voting_at_once_are_all_counted_once(settings):
     # Three tally runs at once still count each ballot exactly once.
     _r, tally_errors = run_together(3, lambda i: services.tally(poll_id=poll.pk, batch=7))
     assert tally_errors == []
-    assert not PendingTally.objects.exists()
+    assert not QueuedEntry.objects.exists()
+    assert sorted(Entry.objects.values_list("index", flat=True)) == list(range(30))
     assert Tally.objects.get(poll=poll, question_id=0, option_id=0, dimension="total").count == 30
     assert sum(a.balance for a in PointsAccount.objects.all()) == 600
 
@@ -72,7 +74,6 @@ def test_postgresql_refuses_to_change_or_delete_a_ballot(settings):
     ballot = Ballot.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Ballot.objects.filter(pk=ballot.pk).update(channel="app")
-    PendingTally.objects.all().delete()  # the queue row points at the ballot
     with pytest.raises(IntegrityError), transaction.atomic():
         Ballot.objects.filter(pk=ballot.pk).delete()
     ballot.refresh_from_db()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TransparencyConfig(AppConfig):
+    name = "activecitizen.transparency"
+    label = "transparency"
+    verbose_name = _("Transparency logs")

@@ -1,0 +1,393 @@
+"""Logs as DESIGN.md "Seal a log" says: entries are queued with what they record (a ballot, in
+its own statement), and a sealer, one at a time per log, gives them their indexes, stores the
+subtree hashes proofs need, and signs a checkpoint. The owner of a log (polls) may fold the
+sealed entries into its counts in the same transaction, so that published counts always equal
+the tally of a signed checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from activecitizen.core.errors import Conflict, InvalidInput, NotFound
+from activecitizen.transparency import merkle
+from activecitizen.transparency.models import (
+    Checkpoint,
+    Cosignature,
+    Entry,
+    Log,
+    Node,
+    QueuedEntry,
+)
+from activecitizen.transparency.notes import (
+    Checkpoint as CheckpointNote,
+)
+from activecitizen.transparency.notes import (
+    CosignatureVerifier,
+    NoteError,
+    SignatureLine,
+    Signer,
+    cosignature_timestamp,
+    generate_signer,
+    promise_body,
+    sign_note,
+)
+
+log = logging.getLogger(__name__)
+
+# How many queued entries one seal takes at most (the rest wait for the next, a second later).
+SEAL_BATCH = 10_000
+
+
+# --- Keys --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def log_signer() -> Signer:
+    """The log's Ed25519 note key: TRANSPARENCY_SIGNING_KEY (a C2SP signer key string), else a
+    key file under VAR_DIR, generated on first use (a development site's key)."""
+    configured = settings.TRANSPARENCY_SIGNING_KEY.strip()
+    if configured:
+        return Signer.from_skey(configured)
+    path = Path(settings.TRANSPARENCY_SIGNING_KEY_FILE)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        skey, _vkey = generate_signer(settings.TRANSPARENCY_KEY_NAME)
+        # Exclusive create: two workers starting at once keep the first one's key.
+        try:
+            with path.open("x") as fh:
+                fh.write(skey + "\n")
+            path.chmod(0o600)
+            log.warning("generated a transparency signing key at %s (development only)", path)
+        except FileExistsError:
+            pass
+    return Signer.from_skey(path.read_text())
+
+
+def public_key() -> str:
+    """The log's verifier key (c2sp.org/signed-note vkey), as /.well-known publishes it."""
+    return log_signer().vkey
+
+
+@lru_cache(maxsize=1)
+def witness_verifiers() -> tuple[CosignatureVerifier, ...]:
+    return tuple(CosignatureVerifier.from_vkey(k) for k in settings.TRANSPARENCY_WITNESS_KEYS)
+
+
+# --- Logs and the queue ------------------------------------------------------------------------
+
+
+def ensure_log(*, origin: str, origin_id: str, kind: str) -> Log:
+    """The log named `origin`, created empty the first time it is asked for."""
+    found, _created = Log.objects.get_or_create(
+        origin=origin, defaults={"origin_id": origin_id, "kind": kind}
+    )
+    return found
+
+
+# Appended to a writer's own statement (polls: the ballot's), so that the entry is queued
+# atomically with what it records. Parameters: log id, data, queued at; `ref_sql` names the id
+# of the recorded row in that statement.
+def queue_cte(ref_sql: str, source: str) -> str:
+    table = QueuedEntry._meta.db_table
+    return (
+        f"log_queue AS (INSERT INTO {table} (log_id, data, ref, queued_at, fold) "  # noqa: S608
+        f"SELECT %s, %s, {ref_sql}, %s, TRUE FROM {source})"
+    )
+
+
+def queue_entry(*, log_id: int, data: bytes, ref: int, queued_at: datetime) -> None:
+    """Queue one entry (SQLite's ballots, and anything that is not one statement)."""
+    QueuedEntry.objects.create(log_id=log_id, data=data, ref=ref, queued_at=queued_at)
+
+
+# --- Sealing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sealed:
+    index: int
+    ref: int
+    data: bytes
+    fold: bool
+
+
+Fold = Callable[[Log, Sequence[Sealed]], None]
+
+
+def seal(
+    log_id: int, *, fold: Fold | None = None, wait: bool = False, batch: int = SEAL_BATCH
+) -> Checkpoint | None:
+    """Seal what is queued for one log and sign a checkpoint; None when nothing was queued or
+    another sealer holds the log (`wait=False`).
+
+    One transaction: the per-log lock (a PostgreSQL advisory lock; SQLite has one writer at a
+    time), the entries at their indexes, the new complete subtrees, the log's new size, root and
+    frontier, the checkpoint, the queue rows deleted, and `fold` of the sealed entries.
+    """
+    with transaction.atomic():
+        if not _lock(log_id, wait=wait):
+            return None
+        queued = list(
+            QueuedEntry.objects.filter(log_id=log_id)
+            .order_by("id")
+            .values_list("id", "data", "ref", "fold")[:batch]
+        )
+        if not queued:
+            return None
+        the_log = Log.objects.get(pk=log_id)
+        frontier = merkle.TreeFrontier(the_log.size, _split(bytes(the_log.frontier)))
+        now = timezone.now()
+        entries: list[Entry] = []
+        nodes: list[Node] = []
+        sealed: list[Sealed] = []
+        for _id, data, ref, to_fold in queued:
+            data = bytes(data)
+            index = frontier.size
+            formed = frontier.append(merkle.leaf_hash(data))
+            entries.append(
+                Entry(
+                    log_id=log_id,
+                    index=index,
+                    data=data,
+                    leaf_hash=formed[0][2].hex(),
+                    ref=ref,
+                    sealed_at=now,
+                )
+            )
+            nodes.extend(
+                Node(log_id=log_id, level=level, index=i, hash=h) for level, i, h in formed[1:]
+            )
+            sealed.append(Sealed(index=index, ref=ref, data=data, fold=to_fold))
+        Entry.objects.bulk_create(entries, batch_size=2000)
+        Node.objects.bulk_create(nodes, batch_size=2000)
+        QueuedEntry.objects.filter(pk__in=[q[0] for q in queued]).delete()
+        root = frontier.root()
+        Log.objects.filter(pk=log_id).update(
+            size=frontier.size, root=root, frontier=b"".join(frontier.hashes)
+        )
+        the_log.size, the_log.root = frontier.size, root
+        checkpoint = Checkpoint.objects.create(
+            log_id=log_id,
+            size=frontier.size,
+            root=root,
+            note=sign_note(
+                CheckpointNote(the_log.origin, frontier.size, root).body(), [log_signer()]
+            ),
+            created_at=now,
+        )
+        if fold is not None:
+            fold(the_log, sealed)
+    return checkpoint
+
+
+def seal_all(*, kind: str, fold: Fold | None = None, batch: int = SEAL_BATCH) -> int:
+    """Seal every log of `kind` with queued entries; return how many entries were sealed."""
+    sealed = 0
+    log_ids = (
+        QueuedEntry.objects.filter(log__kind=kind)
+        .values_list("log_id", flat=True)
+        .distinct()
+        .order_by("log_id")
+    )
+    for log_id in list(log_ids):
+        while True:
+            before = Log.objects.filter(pk=log_id).values_list("size", flat=True).first() or 0
+            checkpoint = seal(log_id, fold=fold, batch=batch)
+            if checkpoint is None:
+                break
+            sealed += checkpoint.size - before
+    return sealed
+
+
+def _lock(log_id: int, *, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: the transaction took the database's one write lock
+    # Two keys: a namespace for transparency logs and the log id.
+    namespace = zlib.crc32(b"activecitizen.transparency.seal") & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, log_id])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [namespace, log_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _split(frontier: bytes) -> list[bytes]:
+    return [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
+
+
+def oldest_unsealed_age(now: datetime | None = None) -> float:
+    """Seconds since the oldest queued entry of any log was queued (0 when none waits)."""
+    oldest = QueuedEntry.objects.aggregate(at=Min("queued_at"))["at"]
+    if oldest is None:
+        return 0.0
+    return max(0.0, ((now or timezone.now()) - oldest).total_seconds())
+
+
+# --- Promises ----------------------------------------------------------------------------------
+
+
+def promise(*, origin: str, ballot_id: str, leaf_hash: bytes, at: datetime) -> str:
+    """The log's signed promise to include this leaf within the maximum merge delay. Ed25519
+    signing is deterministic, so the promise of a receipt shown again later is the same text."""
+    return sign_note(
+        promise_body(
+            origin, ballot_id, leaf_hash, int(at.timestamp()), settings.TRANSPARENCY_MERGE_DELAY
+        ),
+        [log_signer()],
+    )
+
+
+# --- Reading: checkpoints and proofs -----------------------------------------------------------
+
+
+def log_by_origin_id(origin_id: str) -> Log:
+    found = Log.objects.filter(origin_id=origin_id).first()
+    if found is None:
+        raise NotFound(_("There is no such log."), code="log_not_found")
+    return found
+
+
+def latest_checkpoint(the_log: Log) -> Checkpoint | None:
+    return Checkpoint.objects.filter(log=the_log).order_by("-size").first()
+
+
+def checkpoint_note(checkpoint: Checkpoint) -> str:
+    """The checkpoint's signed note with every witness's cosignature appended."""
+    lines = list(checkpoint.cosignatures.order_by("pk").values_list("line", flat=True))
+    return checkpoint.note + "".join(lines)
+
+
+def _node_lookup(the_log: Log, needed: list[tuple[int, int]]) -> Callable[[int, int], bytes]:
+    leaves = [i for level, i in needed if level == 0]
+    inner = [(level, i) for level, i in needed if level > 0]
+    found: dict[tuple[int, int], bytes] = {}
+    if leaves:
+        for index, h in Entry.objects.filter(log=the_log, index__in=leaves).values_list(
+            "index", "leaf_hash"
+        ):
+            found[(0, index)] = bytes.fromhex(h)
+    if inner:
+        by_level: dict[int, list[int]] = {}
+        for level, i in inner:
+            by_level.setdefault(level, []).append(i)
+        for level, indexes in by_level.items():
+            for index, node in Node.objects.filter(
+                log=the_log, level=level, index__in=indexes
+            ).values_list("index", "hash"):
+                found[(level, index)] = bytes(node)
+
+    def lookup(level: int, index: int) -> bytes:
+        return found[(level, index)]
+
+    return lookup
+
+
+def _check_size(the_log: Log, size: int, field: str) -> None:
+    if size < 1 or size > the_log.size:
+        raise InvalidInput(
+            _("The tree size must be between 1 and %(n)s.") % {"n": the_log.size}, field=field
+        )
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    path: list[bytes]
+
+
+def inclusion_proof(
+    the_log: Log, *, tree_size: int, index: int | None = None, leaf_hash: bytes | None = None
+) -> Inclusion:
+    """RFC 9162 §2.1.3 inclusion proof of a leaf (by index or by leaf hash) in a tree size."""
+    _check_size(the_log, tree_size, "tree_size")
+    if leaf_hash is not None:
+        found = Entry.objects.filter(log=the_log, leaf_hash=leaf_hash.hex()).values_list(
+            "index", flat=True
+        )
+        index = found.first()
+        if index is None:
+            raise NotFound(_("No sealed entry has this leaf hash."), code="entry_not_found")
+    if index is None or not 0 <= index < tree_size:
+        raise InvalidInput(
+            _("The leaf is not in a tree of this size."), field="index", code="not_in_tree"
+        )
+    needed = merkle.nodes_needed_for_inclusion(index, tree_size)
+    lookup = _node_lookup(the_log, [*needed, (0, index)])
+    path = merkle.inclusion_proof(index, tree_size, lookup)
+    return Inclusion(index=index, tree_size=tree_size, leaf_hash=lookup(0, index), path=path)
+
+
+def consistency_proof(the_log: Log, *, first: int, second: int) -> list[bytes]:
+    """RFC 9162 §2.1.4 proof that the tree of `first` entries is a prefix of `second`."""
+    _check_size(the_log, second, "second")
+    if not 1 <= first <= second:
+        raise InvalidInput(_("The first size must be between 1 and the second."), field="first")
+    needed = merkle.nodes_needed_for_consistency(first, second)
+    return merkle.consistency_proof(first, second, _node_lookup(the_log, needed))
+
+
+# --- Witnesses ---------------------------------------------------------------------------------
+
+
+def add_cosignature(*, origin_id: str, checkpoint_note_text: str, line: str) -> Cosignature:
+    """Keep a witness's cosignature on one of this log's checkpoints, if it is from a configured
+    witness key and valid for that checkpoint; the same witness twice keeps the first."""
+    the_log = log_by_origin_id(origin_id)
+    try:
+        text = checkpoint_note_text[: checkpoint_note_text.index("\n\n") + 1]
+        parsed = CheckpointNote.parse(text)
+        signature = SignatureLine.parse(line)
+    except (ValueError, NoteError):
+        raise InvalidInput(
+            _("This is not a checkpoint and a cosignature line."), field="signature"
+        ) from None
+    if parsed.origin != the_log.origin:
+        raise InvalidInput(_("The checkpoint is of another log."), field="checkpoint")
+    checkpoint = Checkpoint.objects.filter(log=the_log, size=parsed.size).first()
+    if checkpoint is None or bytes(checkpoint.root) != parsed.root:
+        raise NotFound(_("This log signed no such checkpoint."), code="checkpoint_not_found")
+    witness = next(
+        (
+            w
+            for w in witness_verifiers()
+            if w.name == signature.name and w.key_id == signature.key_id
+        ),
+        None,
+    )
+    if witness is None:
+        raise InvalidInput(_("This witness key is not configured here."), field="signature")
+    if not witness.verify_line(text, line):
+        raise InvalidInput(_("The cosignature does not verify."), field="signature")
+    existing = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness.name).first()
+    if existing is not None:
+        return existing
+    return Cosignature.objects.create(
+        checkpoint=checkpoint,
+        witness=witness.name,
+        line=signature.line,
+        timestamp=cosignature_timestamp(signature),
+    )
+
+
+def ensure_not_forked(the_log: Log) -> None:
+    """The stored root equals the root recomputed from the stored frontier (a cheap self-check
+    for /healthz and the admin)."""
+    frontier = merkle.TreeFrontier(the_log.size, _split(bytes(the_log.frontier)))
+    if frontier.root() != bytes(the_log.root):
+        raise Conflict(_("The log's stored root does not match its tree."), code="log_corrupt")
