@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,8 +47,8 @@ from activecitizen.transparency.notes import (
 
 log = logging.getLogger(__name__)
 
-# How many queued entries one seal takes at most (the rest wait for the next, a second later).
-SEAL_BATCH = 10_000
+# How many queued entries one seal takes at most (the rest go in the next, at once).
+SEAL_BATCH = 50_000
 
 
 # --- Keys --------------------------------------------------------------------------------------
@@ -118,9 +118,10 @@ def queue_entry(*, log_id: int, data: bytes, ref: int, queued_at: datetime) -> N
 
 @dataclass(frozen=True)
 class Sealed:
+    """An entry the seal just gave its index (handed to the log owner's fold)."""
+
     index: int
     ref: int
-    data: bytes
     fold: bool
 
 
@@ -134,63 +135,148 @@ def seal(
     another sealer holds the log (`wait=False`).
 
     One transaction: the per-log lock (a PostgreSQL advisory lock; SQLite has one writer at a
-    time), the entries at their indexes, the new complete subtrees, the log's new size, root and
-    frontier, the checkpoint, the queue rows deleted, and `fold` of the sealed entries.
+    time), the entries at their indexes in queue order, the new complete subtrees, the log's
+    new size, root and frontier, the checkpoint, the queue rows deleted, and `fold` of the
+    sealed entries.
     """
     with transaction.atomic():
         if not _lock(log_id, wait=wait):
             return None
-        queued = list(
-            QueuedEntry.objects.filter(log_id=log_id)
-            .order_by("id")
-            .values_list("id", "data", "ref", "fold")[:batch]
-        )
-        if not queued:
-            return None
         the_log = Log.objects.get(pk=log_id)
-        frontier = merkle.TreeFrontier(the_log.size, _split(bytes(the_log.frontier)))
+        old_size = the_log.size
         now = timezone.now()
-        entries: list[Entry] = []
-        nodes: list[Node] = []
-        sealed: list[Sealed] = []
-        for _id, data, ref, to_fold in queued:
-            data = bytes(data)
-            index = frontier.size
-            formed = frontier.append(merkle.leaf_hash(data))
-            entries.append(
-                Entry(
-                    log_id=log_id,
-                    index=index,
-                    data=data,
-                    leaf_hash=formed[0][2].hex(),
-                    ref=ref,
-                    sealed_at=now,
-                )
-            )
-            nodes.extend(
-                Node(log_id=log_id, level=level, index=i, hash=h) for level, i, h in formed[1:]
-            )
-            sealed.append(Sealed(index=index, ref=ref, data=data, fold=to_fold))
-        Entry.objects.bulk_create(entries, batch_size=2000)
-        Node.objects.bulk_create(nodes, batch_size=2000)
-        QueuedEntry.objects.filter(pk__in=[q[0] for q in queued]).delete()
+        if connection.vendor == "postgresql":
+            sealed = _seal_in_sql(the_log, batch, now)
+        else:
+            sealed = _seal_in_python(the_log, batch, now)
+        if not sealed:
+            return None
+        size = old_size + len(sealed)
+        # The new right edge, read back from what was just stored: at most log2(size) hashes.
+        edge = merkle.TreeFrontier.frontier_nodes(size)
+        lookup = _node_lookup(the_log, edge)
+        frontier = merkle.TreeFrontier(size, [lookup(level, i) for level, i in edge])
         root = frontier.root()
         Log.objects.filter(pk=log_id).update(
-            size=frontier.size, root=root, frontier=b"".join(frontier.hashes)
+            size=size, root=root, frontier=b"".join(frontier.hashes)
         )
-        the_log.size, the_log.root = frontier.size, root
+        the_log.size, the_log.root, the_log.frontier = size, root, b"".join(frontier.hashes)
         checkpoint = Checkpoint.objects.create(
             log_id=log_id,
-            size=frontier.size,
+            size=size,
             root=root,
-            note=sign_note(
-                CheckpointNote(the_log.origin, frontier.size, root).body(), [log_signer()]
-            ),
+            note=sign_note(CheckpointNote(the_log.origin, size, root).body(), [log_signer()]),
             created_at=now,
         )
         if fold is not None:
             fold(the_log, sealed)
     return checkpoint
+
+
+def _seal_in_sql(the_log: Log, batch: int, now: datetime) -> list[Sealed]:
+    """PostgreSQL: set-based, the hashing done by the server's sha256(), so that a million
+    entries take seconds rather than the minute a row-by-row loop in Python takes."""
+    queue, entries, nodes = (
+        QueuedEntry._meta.db_table,
+        Entry._meta.db_table,
+        Node._meta.db_table,
+    )
+    old_size = the_log.size
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH taken AS (
+              DELETE FROM {queue} WHERE id IN (
+                SELECT id FROM {queue} WHERE log_id = %(log)s ORDER BY id LIMIT %(batch)s
+              ) RETURNING id, data, ref, fold
+            ), numbered AS (
+              SELECT data, ref, fold, %(base)s::bigint + row_number() OVER (ORDER BY id) - 1 AS i
+              FROM taken
+            ), stored AS (
+              INSERT INTO {entries} (log_id, index, data, leaf_hash, ref, sealed_at)
+              SELECT %(log)s, i, data, encode(sha256('\\x00'::bytea || data), 'hex'), ref, %(now)s
+              FROM numbered
+            )
+            SELECT i, ref, fold FROM numbered ORDER BY i
+            """,  # noqa: S608
+            {"log": the_log.pk, "batch": batch, "base": old_size, "now": now},
+        )
+        sealed = [Sealed(index=i, ref=ref, fold=f) for i, ref, f in cursor.fetchall()]
+        size = old_size + len(sealed)
+        # Level by level, the complete subtrees the new leaves close: node (L, j) covers leaves
+        # [j * 2^L, (j + 1) * 2^L); those with j in [old_size >> L, size >> L) are new.
+        level = 1
+        while size >> level > old_size >> level:
+            first, end = old_size >> level, size >> level
+            if level == 1:
+                children = (
+                    f"SELECT index, decode(leaf_hash, 'hex') AS h FROM {entries} "  # noqa: S608
+                    "WHERE log_id = %(log)s AND index >= %(lo)s AND index < %(hi)s"
+                )
+            else:
+                children = (
+                    f"SELECT index, hash AS h FROM {nodes} "  # noqa: S608
+                    "WHERE log_id = %(log)s AND level = %(below)s "
+                    "AND index >= %(lo)s AND index < %(hi)s"
+                )
+            cursor.execute(
+                f"""
+                WITH c AS ({children}),
+                -- Each left child with its right neighbour, in one ordered pass (a self-join
+                -- of the CTE is planned as a nested loop: minutes for 50,000 rows).
+                paired AS (SELECT index, h, lead(h) OVER (ORDER BY index) AS right_h FROM c)
+                INSERT INTO {nodes} (log_id, level, index, hash)
+                SELECT %(log)s, %(level)s, index / 2, sha256('\\x01'::bytea || h || right_h)
+                FROM paired
+                WHERE index %% 2 = 0 AND right_h IS NOT NULL
+                """,  # noqa: S608
+                {
+                    "log": the_log.pk,
+                    "level": level,
+                    "below": level - 1,
+                    "lo": 2 * first,
+                    "hi": 2 * end,
+                },
+            )
+            level += 1
+    return sealed
+
+
+def _seal_in_python(the_log: Log, batch: int, now: datetime) -> list[Sealed]:
+    """SQLite (no sha256 in SQL): the same result, row by row."""
+    queued = list(
+        QueuedEntry.objects.filter(log_id=the_log.pk)
+        .order_by("id")
+        .values_list("id", "data", "ref", "fold")[:batch]
+    )
+    frontier = merkle.TreeFrontier(the_log.size, _split(bytes(the_log.frontier)))
+    entries: list[Entry] = []
+    nodes: list[Node] = []
+    sealed: list[Sealed] = []
+    for _id, data, ref, to_fold in queued:
+        data = bytes(data)
+        index = frontier.size
+        formed = frontier.append(merkle.leaf_hash(data))
+        entries.append(
+            Entry(
+                log_id=the_log.pk,
+                index=index,
+                data=data,
+                leaf_hash=formed[0][2].hex(),
+                ref=ref,
+                sealed_at=now,
+            )
+        )
+        nodes.extend(
+            Node(log_id=the_log.pk, level=level, index=i, hash=h) for level, i, h in formed[1:]
+        )
+        sealed.append(Sealed(index=index, ref=ref, fold=to_fold))
+    Entry.objects.bulk_create(entries, batch_size=500)
+    Node.objects.bulk_create(nodes, batch_size=500)
+    ids = [q[0] for q in queued]
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        QueuedEntry.objects.filter(pk__in=ids[start : start + 500]).delete()
+    return sealed
 
 
 def seal_all(*, kind: str, fold: Fold | None = None, batch: int = SEAL_BATCH) -> int:
@@ -281,14 +367,15 @@ def _node_lookup(the_log: Log, needed: list[tuple[int, int]]) -> Callable[[int, 
         ):
             found[(0, index)] = bytes.fromhex(h)
     if inner:
-        by_level: dict[int, list[int]] = {}
+        # One query for all levels: a proof needs about one node per level, and twenty round
+        # trips would cost more than everything else a proof does.
+        wanted = Q()
         for level, i in inner:
-            by_level.setdefault(level, []).append(i)
-        for level, indexes in by_level.items():
-            for index, node in Node.objects.filter(
-                log=the_log, level=level, index__in=indexes
-            ).values_list("index", "hash"):
-                found[(level, index)] = bytes(node)
+            wanted |= Q(level=level, index=i)
+        for level, index, node in (
+            Node.objects.filter(log=the_log).filter(wanted).values_list("level", "index", "hash")
+        ):
+            found[(level, index)] = bytes(node)
 
     def lookup(level: int, index: int) -> bytes:
         return found[(level, index)]
