@@ -7,6 +7,7 @@ from activecitizen.core.api import Utf8JSONRenderer, install_error_handlers
 from activecitizen.geo.api import router as geo_router
 from activecitizen.polls.api import router as polls_router
 from activecitizen.rewards.api import router as rewards_router
+from activecitizen.transparency.api import router as transparency_router
 
 api = NinjaAPI(
     title="Active Citizen API",
@@ -26,3 +27,4 @@ api.add_router("", accounts_router)
 api.add_router("", geo_router)
 api.add_router("", rewards_router)
 api.add_router("", polls_router)
+api.add_router("", transparency_router)

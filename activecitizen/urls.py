@@ -23,6 +23,7 @@ urlpatterns = [
     path("city/", include("activecitizen.geo.urls")),
     path("rewards/", include("activecitizen.rewards.urls")),
     path("polls/", include("activecitizen.polls.urls")),
+    path("", include("activecitizen.transparency.urls")),
     path("", include("activecitizen.core.urls")),
 ]
 

@@ -19,3 +19,4 @@ class PollsConfig(AppConfig):
         register_role_permissions()
         grant(Role.SERVICE_CENTRE_OFFICER, "polls.assist_voting", "accounts.view_user")
         register_demo_step("polls", seed_polls, order=20)
+        import activecitizen.polls.export  # noqa: F401 - registers the poll export builders
