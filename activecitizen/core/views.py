@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import connection
 from django.db.utils import DatabaseError
@@ -13,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 
 from activecitizen.core.api import error_response
+from activecitizen.core.health import health_checks
 from activecitizen.core.home import open_now
 from activecitizen.core.navigation import SECTIONS, section
 
@@ -36,9 +38,10 @@ def section_on_its_way(request: HttpRequest, slug: str) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and `make run`: 200 when the database answers, else 503."""
+    """For load balancers and `make run`: 200 when the database answers and every registered
+    check (core.health) is ok, else 503 with status "down" or "degraded"."""
     checks: dict[str, str] = {}
-    healthy = True
+    figures: dict[str, Any] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -47,9 +50,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError as exc:
         logger.error("health check: database down: %s", exc)
         checks["database"] = "down"
-        healthy = False
+    else:
+        # The registered checks read the database: without it they would only fail again.
+        for name, check in health_checks().items():
+            try:
+                found = check()
+            except Exception:
+                logger.exception("health check %s failed", name)
+                checks[name] = "down"
+                continue
+            checks[name] = found.status
+            figures.update(found.figures)
+            if found.status != "ok":
+                logger.warning("health check %s: %s %s", name, found.status, found.figures)
+    if "down" in checks.values():
+        status = "down"
+    elif "degraded" in checks.values():
+        status = "degraded"
+    else:
+        status = "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+        {"status": status, "checks": checks, **figures}, status=200 if status == "ok" else 503
     )
 
 

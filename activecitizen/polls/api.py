@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema
@@ -78,13 +78,22 @@ class BallotIn(Schema):
 
 class ReceiptOut(Schema):
     poll_id: int
+    origin: str = Field(..., description="The poll's transparency log, which holds the ballot.")
     ballot_id: str = Field(..., description="The ballot's public id (128 random bits, hex).")
     ballot_hash: str = Field(..., description="SHA-256 of the ballot's canonical bytes (hex).")
     leaf_hash: str = Field(..., description="RFC 9162 leaf hash: SHA-256(0x00 ‖ bytes) (hex).")
     cast_at: datetime
     channel: str
-    promise: str | None = Field(
-        None, description="The log's signed promise of inclusion (null until the log exists)."
+    promise: str = Field(
+        ...,
+        description=(
+            "The log's signed promise to include the ballot within max_merge_delay seconds: a "
+            'C2SP signed note whose text is "activecitizen promise v1", the origin, the ballot '
+            "id, the leaf hash, the Unix time and the delay, one a line."
+        ),
+    )
+    max_merge_delay: int = Field(
+        ..., description="Seconds within which the ballot will be in a signed checkpoint."
     )
 
 
@@ -126,6 +135,11 @@ class BreakdownOut(Schema):
     rows: list[BreakdownRowOut]
 
 
+class CheckpointOut(Schema):
+    size: int = Field(..., description="Entries (ballots) in the log at this checkpoint.")
+    note: str = Field(..., description="The C2SP signed checkpoint, with witnesses' cosignatures.")
+
+
 class PollResultsOut(Schema):
     poll_id: int
     total: int = Field(..., description="Ballots counted.")
@@ -134,19 +148,49 @@ class PollResultsOut(Schema):
         Literal["okrug", "district", "age_band", "gender", "channel"], list[BreakdownOut]
     ]
     smallest_shown: int = Field(..., description="Cells below this (and above 0) are hidden.")
-    checkpoint: str | None = Field(None, description="The signed checkpoint these counts equal.")
+    checkpoint: CheckpointOut | None = Field(
+        None,
+        description="The signed checkpoint of the log these counts are the tally of; null "
+        "before the first ballot is counted.",
+    )
 
 
 class MyBallot(Schema):
     poll_id: int
     poll_title: str
     receipt: ReceiptOut
-    status: str = Field(..., description="queued: not yet counted; counted: in the results.")
+    status: Literal["waiting", "included"] = Field(
+        ...,
+        description="waiting: not yet sealed into the poll's log (and so not yet counted); "
+        "included: in the log and in the results.",
+    )
+    log_index: int | None = Field(..., description="The ballot's index in the log, once sealed.")
+    checkpoint_size: int | None = Field(
+        ...,
+        description="The size of the log's latest checkpoint (which includes the ballot once "
+        "it is included).",
+    )
 
 
 class MyBallotList(Schema):
     count: int
     items: list[MyBallot]
+
+
+class ReceiptBundleOut(Schema):
+    """verify.py's "activecitizen-receipt/1": `python -m activecitizen.verify EXPORT --receipt`."""
+
+    format: Literal["activecitizen-receipt/1"]
+    origin: str
+    ballot_id: str
+    leaf_hash: str = Field(..., description="Hex.")
+    promise: str = Field(..., description="The log's signed promise of inclusion.")
+    index: int | None = Field(..., description="null until the ballot is sealed, as below.")
+    tree_size: int | None
+    inclusion_path: list[str] | None = Field(..., description="RFC 9162 inclusion proof (hex).")
+    checkpoint: str | None = Field(
+        ..., description="The signed checkpoint of tree_size, with cosignatures."
+    )
 
 
 def _image(field) -> str | None:
@@ -177,7 +221,9 @@ def receipt_dict(receipt: services.Receipt) -> dict:
         "leaf_hash": receipt.leaf_hash,
         "cast_at": receipt.cast_at,
         "channel": receipt.channel,
+        "origin": receipt.origin,
         "promise": receipt.promise,
+        "max_merge_delay": receipt.max_merge_delay,
     }
 
 
@@ -294,19 +340,37 @@ def my_ballots(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     mine = selectors.my_participations(request.user)
-    page = mine[offset : offset + limit]
+    page = selectors.ballot_statuses(mine[offset : offset + limit])
     return {
         "count": mine.count(),
         "items": [
             {
-                "poll_id": p.poll_id,
-                "poll_title": p.poll.title,
-                "receipt": receipt_dict(services.Receipt.of(p)),
-                "status": "counted" if p.counted else "queued",
+                "poll_id": row.participation.poll_id,
+                "poll_title": row.participation.poll.title,
+                "receipt": receipt_dict(services.Receipt.of(row.participation)),
+                "status": row.status,
+                "log_index": row.log_index,
+                "checkpoint_size": row.checkpoint_size,
             }
-            for p in page
+            for row in page
         ],
     }
+
+
+@router.get(
+    "/me/ballots/{ballot_id}/proof",
+    auth=signed_in,
+    response={200: ReceiptBundleOut, 404: Error, **AUTH_ERRORS, 422: Error},
+    summary="My receipt as a proof bundle for the offline verifier",
+)
+def my_ballot_proof(
+    request: HttpRequest,
+    response: HttpResponse,
+    ballot_id: str = Path(..., pattern=r"^[0-9a-f]{32}$"),
+):
+    bundle = selectors.receipt_bundle(selectors.my_ballot(request.user, ballot_id))
+    response["Content-Disposition"] = f'attachment; filename="receipt-{ballot_id}.json"'
+    return bundle
 
 
 @router.get(

@@ -126,12 +126,22 @@ class Poll(TimeStampedModel):
     @property
     def origin(self) -> str:
         """The name of this poll's ballots in public: receipts and the log say it."""
-        return f"{settings.TRANSPARENCY_ORIGIN_PREFIX}/poll/{self.pk}"
+        return poll_origin(self.pk)
 
     @property
     def is_frozen(self) -> bool:
         """Questions and options cannot change once the poll has opened."""
         return self.status not in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+
+def poll_origin(poll_id: int) -> str:
+    """A poll's origin from its id alone: a receipt shown again needs no query for it."""
+    return f"{settings.TRANSPARENCY_ORIGIN_PREFIX}/poll/{poll_id}"
+
+
+def poll_log_name(poll_id: int) -> str:
+    """The poll's log's name in URLs (/api/v1/transparency/logs/<name>/…)."""
+    return f"poll-{poll_id}"
 
 
 class Question(models.Model):

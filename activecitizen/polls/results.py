@@ -33,9 +33,18 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from activecitizen.geo.models import District, Okrug
+from activecitizen.polls import selectors
 from activecitizen.polls.ballots import AGE_BANDS
-from activecitizen.polls.models import Channel, FreeTextAnswer, Poll, Question, Tally
+from activecitizen.polls.models import (
+    Channel,
+    FreeTextAnswer,
+    Poll,
+    Question,
+    Tally,
+    poll_log_name,
+)
 from activecitizen.polls.suppression import SMALLEST_SHOWN, protect
+from activecitizen.transparency.services import checkpoint_note
 
 DIMENSIONS = ("okrug", "district", "age_band", "gender", "channel")
 # Tables that share cells through relations are protected together: an okrug is its districts.
@@ -170,7 +179,8 @@ class PollResults:
             ],
             "breakdowns": breakdowns,
             "smallest_shown": SMALLEST_SHOWN,
-            "checkpoint": None,  # the signed checkpoint these counts equal: with the log
+            # Filled by results_as_dict, outside the cache (see results_checkpoint).
+            "checkpoint": None,
         }
 
 
@@ -685,9 +695,21 @@ def results_as_csv(poll: Poll) -> str:
     return out.getvalue()
 
 
+def results_checkpoint(poll: Poll) -> dict[str, Any] | None:
+    """{"size", "note"} of the signed checkpoint the counts are the tally of, or None.
+
+    Read apart from the cached results (one query for it and one for its cosignatures): a
+    witness's cosignature may arrive after the results were computed and cached.
+    """
+    checkpoint = selectors.results_checkpoint(poll)
+    if checkpoint is None:
+        return None
+    return {"size": checkpoint.size, "note": checkpoint_note(checkpoint)}
+
+
 def results_as_dict(poll: Poll) -> dict[str, Any]:
     """The JSON download and the API's body (API.md: GET /polls/{id}/results)."""
-    return poll_results(poll).as_dict()
+    return {**poll_results(poll).as_dict(), "checkpoint": results_checkpoint(poll)}
 
 
 def results_context(poll: Poll, user: Any) -> dict[str, Any]:
@@ -698,4 +720,23 @@ def results_context(poll: Poll, user: Any) -> dict[str, Any]:
         "live": refreshes_live(poll),
         "free_texts": free_texts(poll, user),
         "smallest_shown": SMALLEST_SHOWN,
+        "checkpoint": _checkpoint_for_page(poll),
     }
+
+
+def _checkpoint_for_page(poll: Poll) -> dict[str, Any] | None:
+    # The page names the checkpoint by size and root and links to the published note: it
+    # needs no cosignatures, so one query.
+    checkpoint = selectors.results_checkpoint(poll)
+    if checkpoint is None:
+        return None
+    return {
+        "size": checkpoint.size,
+        "root": bytes(checkpoint.root).hex(),
+        "url": checkpoint_url(poll.pk),
+    }
+
+
+def checkpoint_url(poll_id: int) -> str:
+    """Where the poll log's latest signed checkpoint is published (the transparency API)."""
+    return f"/api/v1/transparency/logs/{poll_log_name(poll_id)}/checkpoint"

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.accounts.models import User
+from activecitizen.core.errors import NotFound
 from activecitizen.polls.audience import Audience, Person, reasons_not_in_audience
 from activecitizen.polls.ballots import OptionShape, QuestionShape
-from activecitizen.polls.models import Participation, Poll
-from activecitizen.transparency.models import Entry, Log
-from activecitizen.transparency.services import ensure_log
+from activecitizen.polls.models import Participation, Poll, poll_log_name
+from activecitizen.transparency.models import Checkpoint, Entry, Log
+from activecitizen.transparency.services import checkpoint_note, ensure_log, inclusion_proof
 
 NOT_OPEN_YET = _("Voting has not started yet.")
 CLOSED = _("Voting is over.")
@@ -202,4 +214,120 @@ UNPUBLISHED = frozenset({Poll.Status.DRAFT, Poll.Status.SCHEDULED})
 
 def poll_log(poll: Poll) -> Log:
     """The poll's transparency log (created the first time a published poll needs it)."""
-    return ensure_log(origin=poll.origin, origin_id=f"poll-{poll.pk}", kind="poll")
+    return ensure_log(origin=poll.origin, origin_id=poll_log_name(poll.pk), kind="poll")
+
+
+# --- Receipts: proof status and proof bundles ---------------------------------------------------
+
+RECEIPT_FORMAT = "activecitizen-receipt/1"
+
+
+@dataclass(frozen=True)
+class BallotStatus:
+    """A participation with where its ballot stands in the poll's log."""
+
+    participation: Participation
+    log_index: int | None  # None while the ballot waits to be sealed
+    checkpoint_size: int | None  # the size of the poll log's latest checkpoint
+
+    @property
+    def status(self) -> str:
+        return "waiting" if self.log_index is None else "included"
+
+    @property
+    def included(self) -> bool:
+        return self.log_index is not None
+
+
+def ballot_statuses(participations: Iterable[Participation]) -> list[BallotStatus]:
+    """Participations from `my_participations` with their proof status: one query for the
+    latest checkpoint sizes of all their polls' logs, however many there are."""
+    rows = list(participations)
+    names = {poll_log_name(p.poll_id) for p in rows}
+    sizes: dict[str, int] = dict(
+        Checkpoint.objects.filter(log__origin_id__in=names)
+        .values("log__origin_id")
+        .annotate(latest=Max("size"))
+        .values_list("log__origin_id", "latest")
+        .order_by()
+    )
+    return [
+        BallotStatus(
+            participation=p,
+            log_index=p.log_index,  # type: ignore[attr-defined]  # annotated
+            checkpoint_size=sizes.get(poll_log_name(p.poll_id)),
+        )
+        for p in rows
+    ]
+
+
+def my_ballot(user: User, ballot_id: str) -> Participation:
+    """The person's own participation with this ballot id; NotFound for anyone else's, so that
+    nobody learns whether another person's ballot id exists."""
+    found = my_participations(user).filter(ballot_public_id=ballot_id).first()
+    if found is None:
+        raise NotFound(gettext("You have no ballot with this id."), code="ballot_not_found")
+    return found
+
+
+def receipt_bundle(participation: Participation) -> dict[str, Any]:
+    """The receipt as a proof bundle in verify.py's "activecitizen-receipt/1" format: the signed
+    promise always, and once the ballot is sealed its index, an inclusion proof and the latest
+    checkpoint (with witnesses' cosignatures) the proof leads to; those four are null before."""
+    # Imported here: services imports this module.
+    from activecitizen.polls.services import Receipt
+
+    receipt = Receipt.of(participation)
+    bundle: dict[str, Any] = {
+        "format": RECEIPT_FORMAT,
+        "origin": receipt.origin,
+        "ballot_id": receipt.ballot_id,
+        "leaf_hash": receipt.leaf_hash,
+        "promise": receipt.promise,
+        "index": None,
+        "tree_size": None,
+        "inclusion_path": None,
+        "checkpoint": None,
+    }
+    # The entry first, then the checkpoint: a checkpoint read after the entry is committed
+    # covers it (a seal writes both in one transaction), and the checkpoint comes with its log
+    # row from the same statement, so the proof's tree size is never beyond the log's size.
+    index = (
+        Entry.objects.filter(
+            log__origin_id=poll_log_name(participation.poll_id), leaf_hash=receipt.leaf_hash
+        )
+        .values_list("index", flat=True)
+        .first()
+    )
+    if index is None:
+        return bundle
+    checkpoint = (
+        Checkpoint.objects.filter(log__origin_id=poll_log_name(participation.poll_id))
+        .select_related("log")
+        .order_by("-size")
+        .first()
+    )
+    if checkpoint is None or index >= checkpoint.size:
+        return bundle  # cannot happen (see above); a bundle without a proof is still true
+    proof = inclusion_proof(checkpoint.log, tree_size=checkpoint.size, index=index)
+    bundle.update(
+        index=index,
+        tree_size=checkpoint.size,
+        inclusion_path=[h.hex() for h in proof.path],
+        checkpoint=checkpoint_note(checkpoint),
+    )
+    return bundle
+
+
+def results_checkpoint(poll: Poll) -> Checkpoint | None:
+    """The signed checkpoint the poll's published counts equal: the tally folds ballots in the
+    transaction that seals them, so it is the checkpoint of `ballots_counted` entries (the
+    latest one, unless a seal committed after `poll` was read: then still the one these counts
+    are of). None before the first seal."""
+    if not poll.ballots_counted:
+        return None
+    return (
+        Checkpoint.objects.filter(log__origin_id=poll_log_name(poll.pk), size=poll.ballots_counted)
+        .select_related("log")
+        .first()
+    )

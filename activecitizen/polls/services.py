@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +45,8 @@ from activecitizen.polls.models import (
     Participation,
     Poll,
     Tally,
+    poll_log_name,
+    poll_origin,
 )
 from activecitizen.polls.selectors import forget_poll, person_of, poll_shape
 from activecitizen.rewards.services import credit_points, credit_statement
@@ -56,6 +59,7 @@ from activecitizen.transparency.services import (
     seal,
     seal_all,
 )
+from activecitizen.transparency.services import promise as sign_promise
 
 IDEMPOTENCY_KEY_MAX = 200
 # Channel.values builds a new list on every call.
@@ -67,20 +71,39 @@ CHANNELS = frozenset(Channel.values)
 
 @dataclass(frozen=True)
 class Receipt:
-    """What a voter keeps: enough to find their ballot in the public log and check it."""
+    """What a voter keeps: enough to find their ballot in the public log and check it, and the
+    log's signed promise to include it."""
 
     poll_id: int
+    origin: str  # the poll's log
     ballot_id: str
     ballot_hash: str
     leaf_hash: str
     cast_at: datetime
     channel: str
-    promise: str | None = None  # the log's signed promise of inclusion, once the log exists
+
+    @cached_property
+    def promise(self) -> str:
+        """The log's signed promise of inclusion. Signed when first asked for (one Ed25519
+        signature) rather than stored: the signature is deterministic, so the receipt shown
+        again later carries the very same text."""
+        return sign_promise(
+            origin=self.origin,
+            ballot_id=self.ballot_id,
+            leaf_hash=bytes.fromhex(self.leaf_hash),
+            at=self.cast_at,
+        )
+
+    @property
+    def max_merge_delay(self) -> int:
+        """Seconds within which the promise says the ballot will be in a signed checkpoint."""
+        return settings.TRANSPARENCY_MERGE_DELAY
 
     @classmethod
     def of(cls, participation: Participation) -> Receipt:
         return cls(
             poll_id=participation.poll_id,
+            origin=poll_origin(participation.poll_id),
             ballot_id=participation.ballot_public_id,
             ballot_hash=participation.ballot_hash,
             leaf_hash=participation.leaf_hash,
@@ -155,6 +178,7 @@ def cast_ballot(
     content = canonical_bytes(origin=shape.origin, public_id=public_id, answers=checked)
     receipt = Receipt(
         poll_id=poll_id,
+        origin=shape.origin,
         ballot_id=public_id,
         ballot_hash=ballot_hash(content),
         leaf_hash=leaf_hash(content),
@@ -368,7 +392,9 @@ def tally(*, poll_id: int | None = None, batch: int = SEAL_BATCH) -> int:
     """
     if poll_id is None:
         return seal_all(kind="poll", fold=_fold_ballots, batch=batch)
-    log_id = Log.objects.filter(origin_id=f"poll-{poll_id}").values_list("pk", flat=True).first()
+    log_id = (
+        Log.objects.filter(origin_id=poll_log_name(poll_id)).values_list("pk", flat=True).first()
+    )
     folded = 0
     while log_id is not None:
         before = Poll.objects.filter(pk=poll_id).values_list("ballots_counted", flat=True).get()

@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:poll_id>/", views.poll_detail, name="detail"),
     path("<int:poll_id>/vote/", views.vote, name="vote"),
     path("<int:poll_id>/receipt/", views.receipt, name="receipt"),
+    path(
+        "my/<str:ballot_id>/proof.json",
+        views.receipt_proof,
+        name="receipt_proof",
+    ),
     path("<int:poll_id>/results/", views.results_page, name="results"),
     path("<int:poll_id>/results/partial/", views.results_partial, name="results_partial"),
     path("<int:poll_id>/results.csv", views.results_csv, name="results_csv"),

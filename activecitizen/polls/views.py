@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from activecitizen.accounts.models import User
 from activecitizen.accounts.phones import normalize_phone
-from activecitizen.core.errors import DomainError
+from activecitizen.core.errors import DomainError, NotFound
 from activecitizen.polls import results, selectors, services
 from activecitizen.polls.models import Participation, Poll
 
@@ -135,7 +136,28 @@ def vote(request: HttpRequest, poll_id: int) -> HttpResponse:
 @login_required
 def receipt(request: HttpRequest, poll_id: int) -> HttpResponse:
     participation = get_object_or_404(selectors.my_participations(request.user), poll_id=poll_id)
-    return render(request, "polls/receipt.html", {"participation": participation})
+    [row] = selectors.ballot_statuses([participation])
+    return render(
+        request,
+        "polls/receipt.html",
+        {
+            "participation": participation,
+            "row": row,
+            "merge_delay": settings.TRANSPARENCY_MERGE_DELAY,
+        },
+    )
+
+
+@login_required
+def receipt_proof(request: HttpRequest, ballot_id: str) -> HttpResponse:
+    """The receipt as a proof bundle for `python -m activecitizen.verify … --receipt`."""
+    try:
+        bundle = selectors.receipt_bundle(selectors.my_ballot(request.user, ballot_id))
+    except NotFound:
+        raise Http404 from None
+    response = JsonResponse(bundle, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="receipt-{ballot_id}.json"'
+    return response
 
 
 @login_required
@@ -143,7 +165,15 @@ def my_votes(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.my_participations(request.user), 20).get_page(
         request.GET.get("page")
     )
-    return render(request, "polls/my_votes.html", {"page": page})
+    return render(
+        request,
+        "polls/my_votes.html",
+        {
+            "page": page,
+            "rows": selectors.ballot_statuses(page.object_list),
+            "merge_delay": settings.TRANSPARENCY_MERGE_DELAY,
+        },
+    )
 
 
 # --- Results -----------------------------------------------------------------------------------

@@ -67,12 +67,14 @@ def test_cast_gives_a_receipt_then_409_with_the_same_receipt(client, auth, voter
     receipt = first.json()
     assert set(receipt) == {
         "poll_id",
+        "origin",
         "ballot_id",
         "ballot_hash",
         "leaf_hash",
         "cast_at",
         "channel",
         "promise",
+        "max_merge_delay",
     }
     assert receipt["channel"] == "app"
     again = cast(client, auth, poll)
@@ -175,15 +177,18 @@ def test_drafts_are_404(client, auth):
     assert cast(client, auth, draft).status_code == 404
 
 
-def test_my_ballots_show_receipts_and_whether_counted(client, auth):
+def test_my_ballots_show_receipts_and_whether_counted(client, auth, settings):
+    settings.POLLS_TALLY_ON_CAST = False
     poll = make_poll()
     receipt = cast(client, auth, poll).json()
     mine = client.get("/api/v1/me/ballots", **auth).json()
     assert mine["count"] == 1
-    assert mine["items"][0]["receipt"]["ballot_id"] == receipt["ballot_id"]
-    assert mine["items"][0]["status"] == "queued"
+    assert mine["items"][0]["receipt"] == receipt
+    assert mine["items"][0]["status"] == "waiting"
+    assert (mine["items"][0]["log_index"], mine["items"][0]["checkpoint_size"]) == (None, None)
     services.tally()
-    assert client.get("/api/v1/me/ballots", **auth).json()["items"][0]["status"] == "counted"
+    item = client.get("/api/v1/me/ballots", **auth).json()["items"][0]
+    assert (item["status"], item["log_index"], item["checkpoint_size"]) == ("included", 0, 1)
 
 
 def test_polls_need_sign_in(client):
