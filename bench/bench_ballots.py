@@ -5,7 +5,7 @@ open city-wide poll of two questions. `wrk` (C, on this machine, 2 threads) send
 /api/v1/polls/{id}/ballots over BENCH_CONNECTIONS connections (default 16) for BENCH_SECONDS
 (default 30) to gunicorn with BENCH_WORKERS (default 4) sync workers (BENCH_WORKER_CLASS=gthread
 and BENCH_THREADS to try threads); every request takes the next unused token, so every ballot is a
-different person's first. In the same run, against the same server, GET /healthz (one
+different person's first. In the same run, against the same server, GET /livez (one
 `SELECT 1`) gives the ceiling of this server on this machine. Afterwards the database is
 counted: ballots, participations, ledger entries and points must equal the 201 answers, with no
 duplicates (the figures say so, and the run fails loudly if not).
@@ -42,6 +42,8 @@ WRK_THREADS = 2
 # "cold": never used, so each ballot's statement also marks its token used (one more row update).
 # A ballot reads its token inside its own statement, so the cache plays no part either way.
 CACHE_STATE = os.environ.get("BENCH_CACHE", "warm")
+# BENCH_SEALING=0 leaves the queued ballots unsealed during the load (for comparison).
+SEALING = os.environ.get("BENCH_SEALING", "1") != "0"
 
 PREPARE = textwrap.dedent(
     """
@@ -99,6 +101,25 @@ PREPARE = textwrap.dedent(
     with open(tokens_path, "w") as fh:
         fh.write("\\n".join(raw))
     print(json.dumps({"poll_id": poll.pk, "answers": answers}))
+    """
+)
+
+SEALER = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    import django
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "activecitizen.settings")
+    django.setup()
+    from activecitizen.polls.services import tally
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    sealed = runs = 0
+    while not stop:
+        started = time.monotonic()
+        sealed += tally()
+        runs += 1
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+    print(f"{sealed} ballots sealed and counted in {runs} runs during the load", flush=True)
     """
 )
 
@@ -282,10 +303,30 @@ def main() -> None:
                 "database": "PostgreSQL",
                 "cache": "Redis" if cache else "local memory",
                 "tokens": CACHE_STATE,
+                "sealing": "every second during the load" if SEALING else "off",
             }
             print(f"workload: {workload}")
-            ceiling = run_wrk(server, plain_script, "/healthz")
-            ballots = run_wrk(server, ballot_script, f"/api/v1/polls/{poll_id}/ballots")
+            ceiling = run_wrk(server, plain_script, "/livez")
+            # The sealer runs during the load as Celery beat runs it in production: every
+            # second it seals the queued ballots into the poll's log and folds them into counts.
+            sealer = (
+                subprocess.Popen(
+                    [sys.executable, "-c", SEALER],
+                    env=server.env,
+                    cwd=ROOT,
+                    text=True,
+                    stdout=subprocess.PIPE,
+                )
+                if SEALING
+                else None
+            )
+            try:
+                ballots = run_wrk(server, ballot_script, f"/api/v1/polls/{poll_id}/ballots")
+            finally:
+                if sealer is not None:
+                    sealer.terminate()
+                    sealed_during_load = sealer.communicate(timeout=30)[0].strip().splitlines()
+                    print(f"sealer: {sealed_during_load[-1] if sealed_during_load else 'nothing'}")
             counted = json.loads(
                 subprocess.run(
                     [sys.executable, "-c", COUNT, str(poll_id)],
@@ -300,7 +341,7 @@ def main() -> None:
             )
         accepted = ballots["statuses"].get("201", 0)
         print(
-            f"GET /healthz      {ceiling['per_s']:8.0f} req/s  p50 {ceiling['p50_ms']:.2f} ms  "
+            f"GET /livez        {ceiling['per_s']:8.0f} req/s  p50 {ceiling['p50_ms']:.2f} ms  "
             f"p99 {ceiling['p99_ms']:.2f} ms  {ceiling['statuses']}"
         )
         print(
@@ -321,7 +362,7 @@ def main() -> None:
             and counted["duplicate_ballot_ids"] == 0
         )
         recorder = Recorder("ballots", workload=workload)
-        recorder.figure("GET /healthz requests/s (ceiling)", round(ceiling["per_s"], 1), "req/s")
+        recorder.figure("GET /livez requests/s (ceiling)", round(ceiling["per_s"], 1), "req/s")
         recorder.figure(
             "ballots/s", round(ballots["per_s"], 1), "ballots/s", statuses=ballots["statuses"]
         )

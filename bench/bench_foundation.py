@@ -3,7 +3,7 @@
 Workload, for each endpoint in turn: 4 clients on loopback (separate processes), each sending
 its next request as soon as the previous answer arrived, for BENCH_SECONDS (default 10) after a
 1 s warm-up; a new TCP connection per request, as gunicorn's sync workers close them.
-- GET /healthz            the trivial baseline (one `SELECT 1`)
+- GET /livez              the trivial baseline (one `SELECT 1`)
 - GET /api/v1/districts   every okrug with its districts, as the mobile app loads them
 - GET /                   the home page, anonymous, in Russian
 - POST /api/v1/auth/code  a sign-in code to a new phone each time (rate limit per address
@@ -24,8 +24,8 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 WORKERS = 2
 
 
-def healthz(client: int, n: int) -> Request:
-    return Request("GET", "/healthz")
+def livez(client: int, n: int) -> Request:
+    return Request("GET", "/livez")
 
 
 def districts(client: int, n: int) -> Request:
@@ -55,7 +55,7 @@ def main() -> None:
         print(f"{CONCURRENCY} clients, {SECONDS:g} s per endpoint, gunicorn {WORKERS} workers\n")
         recorder = Recorder("foundation", workload=workload)
         measure = {"concurrency": CONCURRENCY, "seconds": SECONDS}
-        baseline = load(server, "GET /healthz", healthz, **measure)
+        baseline = load(server, "GET /livez", livez, **measure)
         rows = [
             baseline,
             load(server, "GET /api/v1/districts", districts, **measure),

@@ -37,6 +37,20 @@ def section_on_its_way(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness, for a process supervisor: the process answers and its database does (one
+    `SELECT 1`). /healthz is readiness: it also runs every registered check."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        logger.error("liveness: database down: %s", exc)
+        return JsonResponse({"status": "down"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and `make run`: 200 when the database answers and every registered
     check (core.health) is ok, else 503 with status "down" or "degraded"."""

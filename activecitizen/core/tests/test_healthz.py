@@ -81,3 +81,19 @@ def test_registering_a_name_again_replaces_its_check():
         health.register_health_check("x", lambda: Health("ok"))
         health.register_health_check("x", lambda: Health("degraded"))
         assert [c().status for c in health.health_checks().values()] == ["degraded"]
+
+
+def test_livez_answers_while_a_readiness_check_is_degraded(client):
+    # A late sealer takes the site out of rotation (/healthz) but must not get it restarted.
+    cast_ballot_ago(21)
+    assert client.get("/healthz").status_code == 503
+    answer = client.get("/livez")
+    assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
+
+
+def test_livez_is_503_when_the_database_is_down(client):
+    from django.db import DatabaseError
+
+    with mock.patch("activecitizen.core.views.connection.cursor", side_effect=DatabaseError):
+        answer = client.get("/livez")
+    assert (answer.status_code, answer.json()) == (503, {"status": "down"})
