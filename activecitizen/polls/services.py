@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +52,6 @@ from activecitizen.rewards.services import credit_points, credit_statement
 from activecitizen.transparency.models import Log
 from activecitizen.transparency.services import (
     SEAL_BATCH,
-    Sealed,
     queue_cte,
     queue_entry,
     seal,
@@ -407,9 +405,9 @@ def tally(*, poll_id: int | None = None, batch: int = SEAL_BATCH) -> int:
     return folded
 
 
-def _fold_ballots(_log: Log, sealed: Sequence[Sealed]) -> None:
-    """Add the newly sealed ballots to their poll's counts (inside the seal's transaction)."""
-    refs = [s.ref for s in sealed if s.fold]
+def _fold_ballots(_log: Log, refs: list[int]) -> None:
+    """Add the newly sealed ballots (by id) to their poll's counts, inside the seal's
+    transaction."""
     counts: Counter[tuple[int, int, int, str, str]] = Counter()
     per_poll: Counter[int] = Counter()
     for start in range(0, len(refs), 5000):
