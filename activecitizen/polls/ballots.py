@@ -7,11 +7,11 @@ the same way, and the offline verifier can rebuild a ballot's bytes from the pub
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import rfc8785
 from django.utils.translation import gettext as _
 
 from activecitizen.core.errors import InvalidInput
@@ -164,7 +164,10 @@ def canonical_bytes(*, origin: str, public_id: str, answers: list[Answer]) -> by
             for a in answers
         ],
     }
-    return rfc8785.dumps(document)  # type: ignore[arg-type]
+    # For this document (integers, strings, lists, keys of ASCII letters) RFC 8785 output is
+    # exactly the standard library's sorted, compact, non-ASCII-escaping JSON, at a fifth of the
+    # general encoder's cost; a property test holds the two equal.
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def ballot_hash(content: bytes) -> str:
