@@ -25,10 +25,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import uuid
 from pathlib import Path
 
-from harness import ROOT, Recorder, describe, gunicorn
+from harness import ROOT, Recorder, describe, gunicorn, postgres_database
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -198,24 +197,6 @@ end
 """
 
 
-def postgres_url() -> tuple[str, str | None]:
-    """A fresh database: (url, name to drop afterwards)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return url, None
-    name = f"activecitizen_bench_{uuid.uuid4().hex[:8]}"
-    psql("postgres", f"CREATE DATABASE {name}")
-    return f"postgres://postgres@127.0.0.1:5432/{name}", name
-
-
-def psql(database: str, sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qc", sql],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def redis_url() -> str:
     done = subprocess.run(["redis-cli", "-n", "9", "flushdb"], capture_output=True, text=True)
     return "redis://127.0.0.1:6379/9" if done.returncode == 0 else ""
@@ -256,7 +237,11 @@ def run_wrk(server, script: Path, path: str) -> dict:
 def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it)")
-    url, created = postgres_url()
+    with postgres_database("bench") as url:
+        measure(url)
+
+
+def measure(url: str) -> None:
     cache = redis_url()
     scratch = Path(tempfile.mkdtemp(prefix="ballots-bench-"))
     try:
@@ -381,8 +366,6 @@ def main() -> None:
             sys.exit(f"INCONSISTENT: {counted} for {accepted} accepted ballots")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        if created:
-            psql("postgres", f"DROP DATABASE IF EXISTS {created} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -30,35 +29,18 @@ sys.path.insert(0, str(ROOT))
 STAGES = [int(s) for s in os.environ.get("BENCH_RESULTS_STAGES", "10000,100000,1000000").split(",")]
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    created = None
-    if not url.startswith(("postgres://", "postgresql://")):
-        created = f"activecitizen_results_{uuid.uuid4().hex[:8]}"
-        psql(f"CREATE DATABASE {created}")
-        url = f"postgres://postgres@127.0.0.1:5432/{created}"
-    os.environ.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="activecitizen.settings",
-        POLLS_TALLY_ON_CAST="0",
-        LOG_LEVEL="WARNING",
-    )
-    try:
-        run()
-    finally:
-        if created:
-            from django.db import connections
+    sys.path.insert(0, str(ROOT / "bench"))
+    from harness import postgres_database
 
-            connections.close_all()
-            psql(f"DROP DATABASE IF EXISTS {created} WITH (FORCE)")
+    with postgres_database("results") as url:
+        os.environ.update(
+            DATABASE_URL=url,
+            DJANGO_SETTINGS_MODULE="activecitizen.settings",
+            POLLS_TALLY_ON_CAST="0",
+            LOG_LEVEL="WARNING",
+        )
+        run()
 
 
 def run() -> None:

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,32 +33,15 @@ sys.path.insert(0, str(ROOT))
 ENTRIES = int(os.environ.get("BENCH_LOG_ENTRIES", "1000000"))
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    created = None
-    if not url.startswith(("postgres://", "postgresql://")):
-        created = f"activecitizen_log_{uuid.uuid4().hex[:8]}"
-        psql(f"CREATE DATABASE {created}")
-        url = f"postgres://postgres@127.0.0.1:5432/{created}"
-    os.environ.update(
-        DATABASE_URL=url, DJANGO_SETTINGS_MODULE="activecitizen.settings", LOG_LEVEL="WARNING"
-    )
-    try:
-        run()
-    finally:
-        if created:
-            from django.db import connections
+    sys.path.insert(0, str(ROOT / "bench"))
+    from harness import postgres_database
 
-            connections.close_all()
-            psql(f"DROP DATABASE IF EXISTS {created} WITH (FORCE)")
+    with postgres_database("log") as url:
+        os.environ.update(
+            DATABASE_URL=url, DJANGO_SETTINGS_MODULE="activecitizen.settings", LOG_LEVEL="WARNING"
+        )
+        run()
 
 
 def timed(work, runs: int) -> tuple[float, float]:

@@ -29,6 +29,37 @@ RESULTS = ROOT / "bench" / "results"
 VENV_BIN = Path(sys.executable).parent
 
 
+# --- A PostgreSQL database to measure on ----------------------------------------------------------
+
+
+def psql(database: str, sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qc", sql],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """$DATABASE_URL when it is PostgreSQL; else a fresh database on the local server, dropped
+    afterwards (with whatever connections this process still holds to it)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        yield url
+        return
+    name = f"activecitizen_{prefix}_{secrets.token_hex(4)}"
+    psql("postgres", f"CREATE DATABASE {name}")
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 # --- The machine ---------------------------------------------------------------------------------
 
 
