@@ -13,9 +13,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
@@ -359,22 +357,10 @@ def consistency(
     ),
 )
 def add_cosignature(request: HttpRequest, payload: CosignatureIn, origin_id: str = ORIGIN_ID):
-    started = timezone.now()
-    try:
-        # A savepoint: a witness posting twice at once loses the unique race, then finds the
-        # first one's row.
-        with transaction.atomic():
-            stored = services.add_cosignature(
-                origin_id=origin_id,
-                checkpoint_note_text=payload.checkpoint,
-                line=payload.signature,
-            )
-    except IntegrityError:
-        stored = services.add_cosignature(
-            origin_id=origin_id, checkpoint_note_text=payload.checkpoint, line=payload.signature
-        )
+    stored, created = services.add_cosignature(
+        origin_id=origin_id, checkpoint_note_text=payload.checkpoint, line=payload.signature
+    )
     size = Checkpoint.objects.values_list("size", flat=True).get(pk=stored.checkpoint_id)
-    created = stored.received_at >= started
     return Status(201 if created else 200, {"witness": stored.witness, "size": size})
 
 

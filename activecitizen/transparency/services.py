@@ -16,11 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activecitizen.core.errors import Conflict, InvalidInput, NotFound
+from activecitizen.core.errors import InvalidInput, NotFound
 from activecitizen.transparency import merkle
 from activecitizen.transparency.models import (
     Checkpoint,
@@ -450,9 +450,12 @@ def consistency_proof(the_log: Log, *, first: int, second: int) -> list[bytes]:
 # --- Witnesses ---------------------------------------------------------------------------------
 
 
-def add_cosignature(*, origin_id: str, checkpoint_note_text: str, line: str) -> Cosignature:
+def add_cosignature(
+    *, origin_id: str, checkpoint_note_text: str, line: str
+) -> tuple[Cosignature, bool]:
     """Keep a witness's cosignature on one of this log's checkpoints, if it is from a configured
-    witness key and valid for that checkpoint; the same witness twice keeps the first."""
+    witness key and valid for that checkpoint; the same witness twice keeps the first. Returns
+    the kept cosignature and whether this call stored it."""
     the_log = log_by_origin_id(origin_id)
     try:
         text = checkpoint_note_text[: checkpoint_note_text.index("\n\n") + 1]
@@ -479,20 +482,13 @@ def add_cosignature(*, origin_id: str, checkpoint_note_text: str, line: str) -> 
         raise InvalidInput(_("This witness key is not configured here."), field="signature")
     if not witness.verify_line(text, line):
         raise InvalidInput(_("The cosignature does not verify."), field="signature")
-    existing = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness.name).first()
-    if existing is not None:
-        return existing
-    return Cosignature.objects.create(
-        checkpoint=checkpoint,
-        witness=witness.name,
-        line=signature.line,
-        timestamp=cosignature_timestamp(signature),
-    )
-
-
-def ensure_not_forked(the_log: Log) -> None:
-    """The stored root equals the root recomputed from the stored frontier (a cheap self-check
-    for /healthz and the admin)."""
-    frontier = merkle.TreeFrontier(the_log.size, _split(bytes(the_log.frontier)))
-    if frontier.root() != bytes(the_log.root):
-        raise Conflict(_("The log's stored root does not match its tree."), code="log_corrupt")
+    fields = {"line": signature.line, "timestamp": cosignature_timestamp(signature)}
+    try:
+        # A savepoint: a witness posting twice at once loses the unique race in one request,
+        # which then finds the other's row.
+        with transaction.atomic():
+            return Cosignature.objects.get_or_create(
+                checkpoint=checkpoint, witness=witness.name, defaults=fields
+            )
+    except IntegrityError:
+        return Cosignature.objects.get(checkpoint=checkpoint, witness=witness.name), False
