@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "activecitizen.core",
     "activecitizen.geo",
     "activecitizen.accounts",
+    "activecitizen.notifications",
     "activecitizen.rewards",
     "activecitizen.transparency",
     "activecitizen.polls",
@@ -135,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "activecitizen.core.context_processors.site",
+                "activecitizen.notifications.context_processors.unread",
             ],
         },
     },
@@ -287,6 +289,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "accounts.purge_sign_in_codes": {
         "task": "activecitizen.accounts.tasks.purge_sign_in_codes",
         "schedule": timedelta(hours=1),
+    },
+    "rewards.expire_orders": {
+        "task": "activecitizen.rewards.tasks.expire_orders",
+        "schedule": timedelta(minutes=5),
+    },
+    "rewards.remind_expiring_orders": {
+        "task": "activecitizen.rewards.tasks.remind_expiring_orders",
+        "schedule": timedelta(minutes=30),
     },
     "polls.tally_ballots": {
         "task": "activecitizen.polls.tasks.tally_ballots",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("activecitizen.accounts.urls")),
     path("city/", include("activecitizen.geo.urls")),
+    path("notifications/", include("activecitizen.notifications.urls")),
     path("rewards/", include("activecitizen.rewards.urls")),
     path("polls/", include("activecitizen.polls.urls")),
     path("", include("activecitizen.transparency.urls")),

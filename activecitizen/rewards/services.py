@@ -1,18 +1,38 @@
-"""Every write of points: credits for taking part, debits for the shop, staff corrections."""
+"""Every write of points and of the shop: credits for taking part, debits for orders, staff
+corrections; orders placed, made ready, issued at a desk, cancelled and expired with their refunds;
+promo codes uploaded."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activecitizen.accounts.models import User
-from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
-from activecitizen.rewards.models import Adjustment, LedgerEntry, PointsAccount
+from activecitizen.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from activecitizen.notifications.services import notify
+from activecitizen.rewards.models import (
+    Adjustment,
+    Donation,
+    LedgerEntry,
+    Order,
+    OrderEvent,
+    Partner,
+    PartnerMember,
+    PointsAccount,
+    PromoCode,
+    Reward,
+    Stock,
+)
+from activecitizen.rewards.selectors import status_for
 
 NOTE_MAX_LENGTH = Adjustment._meta.get_field("note").max_length or 500
 # The largest correction staff can make in one go: a typo of three extra zeros is refused.
@@ -268,3 +288,561 @@ def adjust_points(
             )
         Adjustment.objects.get_or_create(entry=entry, defaults={"made_by": by, "note": note})
     return entry
+
+
+# --- The shop ------------------------------------------------------------------------------------
+
+# Crockford's base 32: no I, L, O or U, so a code read aloud or typed from paper survives.
+VOUCHER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+VOUCHER_LENGTH = 16  # 16 × 5 bits = 80 random bits
+IDEMPOTENCY_KEY_MAX = Order._meta.get_field("idempotency_key").max_length or 200
+# The ways people mistype Crockford codes, mapped to what they meant.
+_VOUCHER_TYPOS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Orders still open and the points they hold: the limits count these and the ones issued.
+_COUNTED = (Order.Status.RESERVED, Order.Status.READY, Order.Status.ISSUED)
+REMIND_BEFORE = timedelta(hours=24)
+PROMO_CODES_PER_UPLOAD = 100_000
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+def normalize_voucher_code(text: str) -> str:
+    """What a person typed or a camera read, as stored: upper case, no spaces or dashes."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch not in " -\t\r\n")
+    return cleaned.translate(_VOUCHER_TYPOS)
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool  # False: the same Idempotency-Key found the order placed before
+
+
+def place_order(
+    *,
+    user: User,
+    reward_id: int,
+    issue_point_id: int | None = None,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> PlacedOrder:
+    """Order a reward for points, as DESIGN.md "Place an order" says.
+
+    Refusals that need no lock come first and write nothing: an unknown or unpublished reward,
+    outside the sale window, a status too low, a campaign the person does not qualify for, an
+    issue point that does not give this reward, sold out, not enough points. Then one
+    transaction locks the person's points account (so one person's orders queue and the limits
+    cannot be raced), checks the limits, creates the order, debits the price once (ledger key
+    `order:<id>`), and last takes a unit: the stock row only if it is above zero, or a free
+    promo code. Taking the unit last keeps the hot stock row locked for the shortest time in a
+    flash sale; when there is none, everything is rolled back and the answer is `sold_out`.
+    """
+    now = now or timezone.now()
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput(
+            _("The Idempotency-Key is longer than %(n)s characters.") % {"n": IDEMPOTENCY_KEY_MAX},
+            field="Idempotency-Key",
+        )
+    reward = (
+        Reward.objects.select_related("partner", "campaign", "min_status")
+        .filter(pk=reward_id, is_published=True, partner__is_active=True)
+        .first()
+    )
+    if reward is None:
+        raise NotFound(_("There is no such reward."), code="reward_not_found")
+    if idempotency_key:
+        earlier = _order_by_key(user, idempotency_key, reward)
+        if earlier is not None:
+            return PlacedOrder(order=earlier, created=False)
+    _check_can_order(user=user, reward=reward, now=now)
+    issue_point_id = _check_unit_available(reward, issue_point_id)
+    account = PointsAccount.objects.filter(pk=user.pk).values_list("balance", flat=True).first()
+    if (account or 0) < reward.price:
+        raise _insufficient(balance=account or 0, amount=reward.price)
+
+    try:
+        with transaction.atomic():
+            balance = (
+                PointsAccount.objects.select_for_update()
+                .filter(pk=user.pk)
+                .values_list("balance", flat=True)
+                .first()
+            )
+            if idempotency_key:
+                # Two requests with one key: the second waited for the account lock above and
+                # now sees the order the first committed.
+                earlier = _order_by_key(user, idempotency_key, reward)
+                if earlier is not None:
+                    return PlacedOrder(order=earlier, created=False)
+            if (balance or 0) < reward.price:
+                raise _insufficient(balance=balance or 0, amount=reward.price)
+            _check_limits(user=user, reward=reward)
+            order = _create_order(user, reward, issue_point_id, idempotency_key, now)
+            debit_points(
+                user_id=user.pk,
+                amount=reward.price,
+                reason=LedgerEntry.Reason.ORDER,
+                reference=f"order:{order.pk}",
+                idempotency_key=f"order:{order.pk}",
+            )
+            _take_unit(order, reward, issue_point_id, now)
+            OrderEvent.objects.create(order=order, action=OrderEvent.Action.PLACED, by=user, at=now)
+    except IntegrityError:
+        # Only a concurrent request with the same Idempotency-Key can get here (the account
+        # lock serializes everything else): answer with the order it created.
+        earlier = _order_by_key(user, idempotency_key, reward) if idempotency_key else None
+        if earlier is None:
+            raise
+        return PlacedOrder(order=earlier, created=False)
+    return PlacedOrder(order=order, created=True)
+
+
+def _order_by_key(user: User, key: str, reward: Reward) -> Order | None:
+    earlier = Order.objects.filter(user=user, idempotency_key=key).first()
+    if earlier is not None and earlier.reward_id != reward.pk:
+        raise Conflict(
+            _("This Idempotency-Key was already used for another order."),
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    return earlier
+
+
+def _check_can_order(*, user: User, reward: Reward, now: datetime) -> None:
+    """The rules about the person and the moment; nothing about stock or points."""
+    if not reward.on_sale(now):
+        if reward.sale_starts_at and now < reward.sale_starts_at:
+            raise Conflict(_("This reward is not on sale yet."), code="not_on_sale")
+        raise Conflict(_("This reward is no longer on sale."), code="not_on_sale")
+    if reward.min_status is not None:
+        lifetime = (
+            PointsAccount.objects.filter(pk=user.pk).values_list("lifetime", flat=True).first() or 0
+        )
+        if status_for(lifetime).min_lifetime_points < reward.min_status.min_lifetime_points:
+            raise PermissionDenied(
+                _('This reward is for people with the status "%(status)s" and above.')
+                % {"status": reward.min_status.name},
+                code="status_too_low",
+            )
+    campaign = reward.campaign
+    if campaign is not None:
+        if not campaign.is_running(now):
+            raise Conflict(
+                _('The campaign "%(title)s" is not running now.') % {"title": campaign.title},
+                code="not_on_sale",
+            )
+        qualified = LedgerEntry.objects.filter(
+            account_id=user.pk, reference__in=campaign.references, amount__gt=0
+        ).exists()
+        if not qualified:
+            raise PermissionDenied(
+                _('The campaign "%(title)s" is for people who took part in its polls.')
+                % {"title": campaign.title},
+                code="not_eligible",
+            )
+
+
+def _check_unit_available(reward: Reward, issue_point_id: int | None) -> int | None:
+    """The issue point to take the unit from (None for codes and donations); refuses a point
+    that does not give this reward, and answers `sold_out` early without any lock."""
+    if reward.delivery == Reward.Delivery.PICK_UP:
+        if issue_point_id is None:
+            raise InvalidInput(
+                _("Choose where to pick it up."), code="required", field="issue_point_id"
+            )
+        quantity = (
+            Stock.objects.filter(
+                reward=reward, issue_point_id=issue_point_id, issue_point__is_active=True
+            )
+            .values_list("quantity", flat=True)
+            .first()
+        )
+        if quantity is None:
+            raise InvalidInput(
+                _("This reward is not given at that issue point."),
+                code="invalid",
+                field="issue_point_id",
+            )
+        if quantity <= 0:
+            raise _sold_out()
+        return issue_point_id
+    free_codes = PromoCode.objects.filter(reward=reward, order__isnull=True)
+    if reward.delivery == Reward.Delivery.PROMO_CODE and not free_codes.exists():
+        raise _sold_out()
+    return None
+
+
+def _check_limits(*, user: User, reward: Reward) -> None:
+    if reward.per_person_limit is not None:
+        taken = Order.objects.filter(user=user, reward=reward, status__in=_COUNTED).count()
+        if taken >= reward.per_person_limit:
+            raise Conflict(
+                _("You have ordered this reward as many times as one person may (%(n)d).")
+                % {"n": reward.per_person_limit},
+                code="limit_reached",
+            )
+    if reward.campaign is not None:
+        taken = Order.objects.filter(
+            user=user, campaign=reward.campaign, status__in=_COUNTED
+        ).count()
+        if taken >= reward.campaign.per_person_limit:
+            raise Conflict(
+                _('You have ordered as many rewards of "%(title)s" as one person may (%(n)d).')
+                % {"title": reward.campaign.title, "n": reward.campaign.per_person_limit},
+                code="limit_reached",
+            )
+
+
+def _create_order(
+    user: User, reward: Reward, issue_point_id: int | None, key: str, now: datetime
+) -> Order:
+    pick_up = reward.delivery == Reward.Delivery.PICK_UP
+    if not pick_up:
+        status = Order.Status.ISSUED  # a code is shown, a donation made, at once
+    elif reward.needs_preparation:
+        status = Order.Status.RESERVED
+    else:
+        status = Order.Status.READY
+    ready = status == Order.Status.READY
+    return Order.objects.create(
+        user=user,
+        reward=reward,
+        issue_point_id=issue_point_id,
+        campaign=reward.campaign,
+        price=reward.price,
+        status=status,
+        voucher_code=new_voucher_code(),
+        idempotency_key=key,
+        created_at=now,
+        ready_at=now if ready else None,
+        valid_until=now + timedelta(days=reward.voucher_valid_days) if ready else None,
+        issued_at=now if not pick_up else None,
+    )
+
+
+def _take_unit(order: Order, reward: Reward, issue_point_id: int | None, now: datetime) -> None:
+    if reward.delivery == Reward.Delivery.PICK_UP:
+        taken = Stock.objects.filter(
+            reward=reward, issue_point_id=issue_point_id, quantity__gt=0
+        ).update(quantity=F("quantity") - 1)
+        if not taken:
+            raise _sold_out()
+    elif reward.delivery == Reward.Delivery.PROMO_CODE:
+        # SKIP LOCKED: buyers racing for codes each take a different free one instead of
+        # queueing on the first.
+        code = (
+            PromoCode.objects.select_for_update(skip_locked=True)
+            .filter(reward=reward, order__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if code is None:
+            raise _sold_out()
+        taken = PromoCode.objects.filter(pk=code.pk, order__isnull=True).update(order=order)
+        if not taken:  # SQLite has no row locks; its writers are serialized anyway
+            raise _sold_out()
+    else:
+        Donation.objects.create(
+            order=order, partner=reward.partner, amount=order.price, created_at=now
+        )
+        Partner.objects.filter(pk=reward.partner_id).update(
+            points_received=F("points_received") + order.price
+        )
+
+
+def _sold_out() -> Conflict:
+    return Conflict(_("Sold out: there are no units left."), code="sold_out")
+
+
+def cancel_order(*, order_id: int, by: User, now: datetime | None = None) -> Order:
+    """The person cancels an order before pick-up: the unit goes back, the points come back once.
+
+    Only the person who ordered may cancel; anyone else is told there is no such order.
+    """
+    order = Order.objects.filter(pk=order_id, user=by).first()
+    if order is None:
+        raise NotFound(_("There is no such order."), code="order_not_found")
+    return _close_order(order, to=Order.Status.CANCELLED, by=by, now=now or timezone.now())
+
+
+def expire_order(*, order_id: int, now: datetime | None = None) -> Order | None:
+    """Close an order nobody collected by its deadline, and refund it once. None when the order
+    was collected, cancelled or expired meanwhile, or its deadline has not passed."""
+    now = now or timezone.now()
+    order = Order.objects.filter(pk=order_id, status__in=Order.OPEN, valid_until__lte=now).first()
+    if order is None:
+        return None
+    try:
+        return _close_order(order, to=Order.Status.EXPIRED, by=None, now=now)
+    except Conflict:
+        return None
+
+
+def expire_orders(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Expire every order past its pick-up deadline (the scheduled task); returns how many.
+
+    Each order closes in its own transaction, so one slow account does not hold the rest."""
+    now = now or timezone.now()
+    due = Order.objects.filter(status__in=Order.OPEN, valid_until__lte=now).order_by("valid_until")
+    expired = 0
+    for order_id in due.values_list("pk", flat=True)[:batch]:
+        if expire_order(order_id=order_id, now=now) is not None:
+            expired += 1
+    return expired
+
+
+def _close_order(order: Order, *, to: str, by: User | None, now: datetime) -> Order:
+    """Cancel or expire: status, unit back to stock, refund, events, all in one transaction.
+
+    The person's account is locked first, as placing an order does, so the two never deadlock.
+    The status moves only from an open one (one UPDATE decides), and the refund's ledger key is
+    `order:<id>:refund`: a second close, or a retried task, refunds nothing.
+    """
+    with transaction.atomic():
+        PointsAccount.objects.select_for_update().filter(pk=order.user_id).first()
+        condition = {"valid_until__lte": now} if to == Order.Status.EXPIRED else {}
+        moved = Order.objects.filter(pk=order.pk, status__in=Order.OPEN, **condition).update(
+            status=to, closed_at=now
+        )
+        if not moved:
+            order.refresh_from_db()
+            raise _not_open(order)
+        if order.issue_point_id is not None:
+            Stock.objects.filter(
+                reward_id=order.reward_id, issue_point_id=order.issue_point_id
+            ).update(quantity=F("quantity") + 1)
+        refund = credit_points(
+            user_id=order.user_id,
+            amount=order.price,
+            reason=LedgerEntry.Reason.REFUND,
+            reference=f"order:{order.pk}",
+            idempotency_key=f"order:{order.pk}:refund",
+        )
+        action = (
+            OrderEvent.Action.CANCELLED
+            if to == Order.Status.CANCELLED
+            else OrderEvent.Action.EXPIRED
+        )
+        OrderEvent.objects.create(order=order, action=action, by=by, at=now)
+        if refund.credited:
+            OrderEvent.objects.create(order=order, action=OrderEvent.Action.REFUNDED, by=by, at=now)
+    order.refresh_from_db()
+    return order
+
+
+def _not_open(order: Order) -> Conflict:
+    if order.status == Order.Status.ISSUED:
+        return Conflict(_("This order has already been issued."), code="already_issued")
+    if order.status == Order.Status.CANCELLED:
+        return Conflict(_("This order was cancelled."), code="order_cancelled")
+    if order.status == Order.Status.EXPIRED:
+        return Conflict(
+            _("This order expired: it was not picked up in time."), code="order_expired"
+        )
+    return Conflict(_("This order cannot change now."), code="order_not_open")
+
+
+# --- The partner's side: preparing and issuing orders ------------------------------------------
+
+
+def partner_role(user: User, partner_id: int) -> str | None:
+    """The person's role at a partner ("manager", "cashier"), or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return (
+        PartnerMember.objects.filter(user=user, partner_id=partner_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def _order_at_desk(code: str, by: User, *, lock: bool = False) -> Order:
+    normalized = normalize_voucher_code(code)
+    if len(normalized) != VOUCHER_LENGTH or any(ch not in VOUCHER_ALPHABET for ch in normalized):
+        raise InvalidInput(
+            _("A voucher code has 16 letters and digits."), code="invalid", field="code"
+        )
+    orders = Order.objects.select_related("reward", "reward__partner", "issue_point", "user")
+    if lock:
+        orders = orders.select_for_update(of=("self",))
+    order = orders.filter(voucher_code=normalized).first()
+    if order is None:
+        raise NotFound(_("There is no voucher with this code."), code="voucher_not_found")
+    if partner_role(by, order.reward.partner_id) is None:
+        raise PermissionDenied(
+            _("This voucher is for another partner's reward."), code="other_partner"
+        )
+    return order
+
+
+def find_voucher(*, code: str, by: User, now: datetime | None = None) -> Order:
+    """A cashier looks a voucher up (scanned or typed); the look-up is logged."""
+    order = _order_at_desk(code, by)
+    OrderEvent.objects.create(
+        order=order, action=OrderEvent.Action.CHECKED, by=by, at=now or timezone.now()
+    )
+    return order
+
+
+def issue_voucher(*, code: str, by: User, now: datetime | None = None) -> Order:
+    """The cashier hands the reward over: a ready order becomes issued, once.
+
+    A used, cancelled or expired voucher, or one not ready yet, is refused with its reason and
+    nothing changes. A voucher past its deadline is refused even before the expiry task has
+    run: the refund belongs to that task.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _order_at_desk(code, by, lock=True)
+        if order.status == Order.Status.RESERVED:
+            raise Conflict(
+                _("This order is not ready for pick-up yet: mark it ready first."),
+                code="order_not_ready",
+            )
+        if order.status != Order.Status.READY:
+            raise _not_open(order)
+        if order.valid_until is not None and order.valid_until <= now:
+            raise Conflict(
+                _("This order expired: it was not picked up in time."), code="order_expired"
+            )
+        Order.objects.filter(pk=order.pk).update(
+            status=Order.Status.ISSUED, issued_at=now, issued_by=by
+        )
+        OrderEvent.objects.create(order=order, action=OrderEvent.Action.ISSUED, by=by, at=now)
+    order.refresh_from_db()
+    return order
+
+
+def mark_ready(*, order_id: int, by: User, now: datetime | None = None) -> Order:
+    """The partner has the reward prepared: the pick-up deadline starts, the person is told."""
+    now = now or timezone.now()
+    order = Order.objects.select_related("reward").filter(pk=order_id).first()
+    if order is None or partner_role(by, order.reward.partner_id) is None:
+        raise NotFound(_("There is no such order."), code="order_not_found")
+    with transaction.atomic():
+        moved = Order.objects.filter(pk=order.pk, status=Order.Status.RESERVED).update(
+            status=Order.Status.READY,
+            ready_at=now,
+            valid_until=now + timedelta(days=order.reward.voucher_valid_days),
+        )
+        if not moved:
+            order.refresh_from_db()
+            if order.status == Order.Status.READY:
+                return order
+            raise _not_open(order)
+        OrderEvent.objects.create(order=order, action=OrderEvent.Action.READY, by=by, at=now)
+        notify(
+            user_id=order.user_id,
+            kind="order_ready",
+            params={"order_id": order.pk, "reward": order.reward.title},
+            url=reverse("rewards:order", args=[order.pk]),
+            key=f"order:{order.pk}:ready",
+        )
+    order.refresh_from_db()
+    return order
+
+
+def remind_expiring_orders(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Tell people whose vouchers expire within a day to pick them up; once per order."""
+    now = now or timezone.now()
+    due = (
+        Order.objects.filter(
+            status=Order.Status.READY,
+            valid_until__gt=now,
+            valid_until__lte=now + REMIND_BEFORE,
+            reminded_at__isnull=True,
+        )
+        .select_related("reward")
+        .order_by("valid_until")[:batch]
+    )
+    reminded = 0
+    for order in due:
+        with transaction.atomic():
+            if not Order.objects.filter(pk=order.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            OrderEvent.objects.create(order=order, action=OrderEvent.Action.REMINDED, at=now)
+            notify(
+                user_id=order.user_id,
+                kind="order_expiring",
+                params={
+                    "order_id": order.pk,
+                    "reward": order.reward.title,
+                    "valid_until": order.valid_until.isoformat(),
+                },
+                url=reverse("rewards:order", args=[order.pk]),
+                key=f"order:{order.pk}:expiring",
+            )
+            reminded += 1
+    return reminded
+
+
+# --- Promo code pools ----------------------------------------------------------------------------
+
+
+@dataclass
+class PromoUpload:
+    added: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+
+
+def upload_promo_codes(*, reward_id: int, text: str, by: User) -> PromoUpload:
+    """Add a list of e-promo codes (one per line) to a reward's pool.
+
+    Blank lines are skipped; a code already in the pool, or twice in the list, is counted as a
+    duplicate; a line too long or with spaces inside is rejected with its number. May be done by
+    the partner's manager or by staff allowed to add promo codes.
+    """
+    reward = Reward.objects.filter(pk=reward_id).first()
+    if reward is None:
+        raise NotFound(_("There is no such reward."), code="reward_not_found")
+    if not (
+        partner_role(by, reward.partner_id) == PartnerMember.Role.MANAGER
+        or (by.is_staff and by.has_perm("rewards.add_promocode"))
+    ):
+        raise PermissionDenied(_("You may not add promo codes to this reward."))
+    if reward.delivery != Reward.Delivery.PROMO_CODE:
+        raise InvalidInput(
+            _("This reward is not given as promo codes."), code="invalid", field="reward"
+        )
+    lines = (text or "").splitlines()
+    if len(lines) > PROMO_CODES_PER_UPLOAD:
+        raise InvalidInput(
+            _("Upload at most %(n)d codes at a time.") % {"n": PROMO_CODES_PER_UPLOAD},
+            code="too_long",
+            field="codes",
+        )
+    max_length = PromoCode._meta.get_field("code").max_length or 100
+    report = PromoUpload()
+    wanted: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        code = line.strip()
+        if not code:
+            continue
+        if len(code) > max_length:
+            report.rejected.append((number, _("longer than %(n)d characters") % {"n": max_length}))
+        elif any(ch.isspace() for ch in code) or not code.isprintable():
+            report.rejected.append((number, _("spaces or invisible characters inside")))
+        elif code in wanted:
+            report.duplicates += 1
+        else:
+            wanted[code] = number
+    if not wanted and not report.duplicates and not report.rejected:
+        raise InvalidInput(_("The list has no codes."), code="required", field="codes")
+    existing = set(
+        PromoCode.objects.filter(reward=reward, code__in=list(wanted)).values_list(
+            "code", flat=True
+        )
+    )
+    report.duplicates += len(existing)
+    fresh = [PromoCode(reward=reward, code=c) for c in wanted if c not in existing]
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent upload of the same codes adds each once.
+        PromoCode.objects.bulk_create(fresh, batch_size=5000, ignore_conflicts=True)
+    report.added = len(fresh)
+    return report
