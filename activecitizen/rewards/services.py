@@ -358,6 +358,7 @@ def place_order(
         if earlier is not None:
             return PlacedOrder(order=earlier, created=False)
     _check_can_order(user=user, reward=reward, now=now)
+    _check_limits(user=user, reward=reward)  # again under the lock below; here to say it first
     issue_point_id = _check_unit_available(reward, issue_point_id)
     account = PointsAccount.objects.filter(pk=user.pk).values_list("balance", flat=True).first()
     if (account or 0) < reward.price:
@@ -760,6 +761,7 @@ def remind_expiring_orders(*, now: datetime | None = None, batch: int = 1000) ->
     )
     reminded = 0
     for order in due:
+        assert order.valid_until is not None  # the filter above
         with transaction.atomic():
             if not Order.objects.filter(pk=order.pk, reminded_at__isnull=True).update(
                 reminded_at=now
