@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -32,7 +33,7 @@ class NotificationList(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
         None, max_length=1000, description="The notifications to mark read; null marks all."
     )
 

@@ -118,3 +118,14 @@ def test_the_api_refuses_strangers_and_bad_input(client, person):
     )
     assert bad.status_code == 422 and bad.json()["field"] == "ids"
     assert client.get("/api/v1/me/notifications?limit=0", **auth).status_code == 422
+
+
+def test_ids_beyond_the_databases_integers_are_refused(client, person):
+    _token, raw = issue_api_token(user=person, device="test")
+    answer = client.post(
+        "/api/v1/me/notifications/read",
+        {"ids": [10**25]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert answer.status_code == 422
