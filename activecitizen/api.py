@@ -8,6 +8,7 @@ from activecitizen.geo.api import router as geo_router
 from activecitizen.notifications.api import router as notifications_router
 from activecitizen.polls.api import router as polls_router
 from activecitizen.rewards.api import router as rewards_router
+from activecitizen.rewards.api import shop as shop_router
 from activecitizen.transparency.api import router as transparency_router
 
 api = NinjaAPI(
@@ -28,5 +29,6 @@ api.add_router("", accounts_router)
 api.add_router("", geo_router)
 api.add_router("", notifications_router)
 api.add_router("", rewards_router)
+api.add_router("", shop_router)
 api.add_router("", polls_router)
 api.add_router("", transparency_router)

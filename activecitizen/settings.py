@@ -213,6 +213,7 @@ RATE_LIMITS = {
     "sign_in_code_per_phone": (env_int("RATE_CODES_PER_PHONE_PER_HOUR", 6), 3600),
     "sign_in_code_per_ip": (env_int("RATE_CODES_PER_IP_PER_HOUR", 30), 3600),
     "sign_in_check_per_ip": (env_int("RATE_CODE_CHECKS_PER_IP_PER_10_MIN", 60), 600),
+    "orders_per_person": (env_int("RATE_ORDERS_PER_PERSON_PER_MINUTE", 30), 60),
 }
 # How many proxies in front of the site append to X-Forwarded-For (0: use REMOTE_ADDR).
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activecitizen.accounts.models import User
+from activecitizen.core import ratelimit
 from activecitizen.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from activecitizen.notifications.services import notify
 from activecitizen.rewards.models import (
@@ -357,6 +358,12 @@ def place_order(
         earlier = _order_by_key(user, idempotency_key, reward)
         if earlier is not None:
             return PlacedOrder(order=earlier, created=False)
+    # After the replay above: a client retrying one order is not throttled for it.
+    ratelimit.hit_named(
+        "orders_per_person",
+        str(user.pk),
+        message=_("Too many orders at once. Try again in a minute."),
+    )
     _check_can_order(user=user, reward=reward, now=now)
     _check_limits(user=user, reward=reward)  # again under the lock below; here to say it first
     issue_point_id = _check_unit_available(reward, issue_point_id)

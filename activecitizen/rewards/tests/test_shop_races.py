@@ -21,6 +21,14 @@ pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_order_rate_limit(settings):
+    """These tests order far faster than a person could; the limit has its own test."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "orders_per_person": (10**6, 60)}
+
+
 # Threads holding a connection at once: PostgreSQL's default limit is 100 for all test workers.
 AT_ONCE = 30
 

@@ -39,6 +39,12 @@ from activecitizen.rewards.tests.shop_fixtures import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_order_rate_limit(settings):
+    """These tests order far faster than a person could; the limit has its own test."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "orders_per_person": (10**6, 60)}
+
+
 def balance(person) -> int:
     return PointsAccount.objects.get(pk=person.pk).balance
 
@@ -443,3 +449,14 @@ def test_deadline_is_measured_from_the_moment_of_ordering():
         user=person, reward_id=reward.pk, issue_point_id=point_of(reward), now=moment
     ).order
     assert placed.valid_until == moment + timedelta(days=2)
+
+
+def test_ordering_too_fast_is_throttled_but_a_retry_is_not(settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "orders_per_person": (2, 60)}
+    person = new_person(points=1000)
+    reward = new_reward(price=10)
+    first = order(person, reward, idempotency_key="a")
+    order(person, reward, idempotency_key="b")
+    error = refused("rate_limited", lambda: order(person, reward, idempotency_key="c"))
+    assert error.status == 429 and error.retry_after >= 1
+    assert order(person, reward, idempotency_key="a").pk == first.pk  # the retry still answers
