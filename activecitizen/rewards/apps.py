@@ -8,12 +8,17 @@ class RewardsConfig(AppConfig):
     verbose_name = _("Points and rewards")
 
     def ready(self) -> None:
+        from activecitizen.core.demo import register_demo_step
         from activecitizen.notifications import kinds
         from activecitizen.rewards import notices
+        from activecitizen.rewards.demo import seed_shop
 
         kinds.register("order_ready", notices.order_ready)
         kinds.register("order_expiring", notices.order_expiring)
         register_role_permissions()
+        # After the polls' step (order 20): residents have points from demo ballots by then,
+        # and the campaign names demo polls.
+        register_demo_step("shop", seed_shop, order=30)
 
 
 def _crud(*models: str, actions: tuple[str, ...] = ("view", "add", "change", "delete")) -> list:
