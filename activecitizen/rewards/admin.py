@@ -1006,6 +1006,8 @@ class CampaignForm(forms.ModelForm):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    """The city's campaigns: only city-wide staff, since a campaign spans every partner."""
+
     form = CampaignForm
     list_display = ["title", "starts_at", "ends_at", "running", "per_person_limit", "reward_count"]
     search_fields = ["title", "qualifying_references"]
@@ -1019,6 +1021,21 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("Rewards"), {"fields": ["rewards"]}),
     ]
     readonly_fields = ["qualifying_people"]
+
+    def has_module_permission(self, request) -> bool:
+        return _scope(request) is None and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _scope(request) is None and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return _scope(request) is None and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _scope(request) is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return _scope(request) is None and super().has_delete_permission(request, obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(reward_total=Count("rewards"))

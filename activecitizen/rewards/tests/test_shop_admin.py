@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from activecitizen.accounts.models import User
 from activecitizen.rewards import services
 from activecitizen.rewards.admin import CampaignAdmin
 from activecitizen.rewards.models import (
@@ -163,9 +165,15 @@ def test_a_manager_sees_and_keeps_only_their_partners_rows(client, shop):
         url("partner_report", shop["museum"].pk),
     ]:
         assert client.get(page).status_code == 404, page
-    # Campaigns and the people on a partner's staff are the city's business.
+    # Campaigns and the people on a partner's staff are the city's business, even for a
+    # manager given the campaign permissions by mistake.
     assert client.get(url("campaign_changelist")).status_code == 403
     assert client.get(url("partner_add")).status_code == 403
+    shop["manager"].user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_campaign", "add_campaign"])
+    )
+    client.force_login(User.objects.get(pk=shop["manager"].pk))
+    assert client.get(url("campaign_add")).status_code == 403
 
 
 def test_a_manager_chooses_only_among_their_partners_and_points(client, shop):
