@@ -1020,7 +1020,27 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
         (_("Rewards"), {"fields": ["rewards"]}),
     ]
-    readonly_fields = ["qualifying_people"]
+    readonly_fields = ["qualifying_people", "reward_list"]
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_change_permission(request, obj) or obj is None:
+            return self.fieldsets
+        # Looking only (auditors): the rewards as a list, not as the form's chooser.
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": ["reward_list" if f == "rewards" else f for f in opts["fields"]],
+                },
+            )
+            for name, opts in self.fieldsets
+        ]
+
+    @admin.display(description=_("rewards"))
+    def reward_list(self, campaign: Campaign) -> str:
+        titles = campaign.rewards.select_related("partner").order_by("title")
+        return ", ".join(f"{r.title} ({r.partner.name})" for r in titles) or "—"
 
     def has_module_permission(self, request) -> bool:
         return _scope(request) is None and super().has_module_permission(request)
@@ -1209,6 +1229,6 @@ class OrderEventAdmin(VoucherSearchMixin, ShopReadOnlyAdmin):
 class DonationAdmin(ShopReadOnlyAdmin):
     list_display = ["created_at", "partner", "amount", "order"]
     list_filter = [("partner", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["partner", "order"]
+    list_select_related = ["partner", "order__reward", "order__user"]
     fields = ["order", "partner", "amount", "created_at"]
     readonly_fields = fields

@@ -227,6 +227,25 @@ def test_city_editors_see_every_partner(client, shop):
     assert client.get(url("campaign_add")).status_code == 200
 
 
+def test_auditors_look_at_everything_and_change_nothing(client, shop):
+    campaign = Campaign.objects.create(
+        title="Миллион призов",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timezone.timedelta(days=5),
+        qualifying_references="poll:1",
+    )
+    Reward.objects.filter(pk=shop["ticket"].pk).update(campaign=campaign)
+    client.force_login(make.with_role(make.person(is_staff=True), "auditor"))
+    page = client.get(url("campaign_change", campaign.pk))
+    assert page.status_code == 200
+    assert "Билет на «Чайку» (Театр «Проба»)" in page.content.decode()
+    assert client.get(url("reward_change", shop["museum_ticket"].pk)).status_code == 200
+    assert client.get(url("reward_add")).status_code == 403
+    assert client.get(url("campaign_add")).status_code == 403
+    client.post(url("reward_change", shop["ticket"].pk), reward_form(shop["theatre"], price=1))
+    assert Reward.objects.get(pk=shop["ticket"].pk).price == 100
+
+
 def test_sold_out_is_shown_in_the_list(client, shop):
     make.reward(shop["theatre"], "Билет на «Три сестры»", stock={shop["theatre_point"]: 0})
     client.force_login(make.superuser())
