@@ -19,7 +19,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Greatest
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -593,11 +594,25 @@ class IssuePointAdmin(PartnerScopedAdmin):
 
 
 class StockForm(forms.ModelForm):
-    quantity = forms.IntegerField(label=_("units left"), min_value=0, initial=0)
+    # The page carries the number it showed, so that a save knows how many units were added.
+    quantity = forms.IntegerField(
+        label=_("units left"), min_value=0, initial=0, show_hidden_initial=True
+    )
 
     class Meta:
         model = Stock
         fields = ["issue_point", "quantity"]
+
+    def shown_quantity(self) -> int:
+        """The units the page showed when it was opened (orders may have taken some since)."""
+        field = self.fields["quantity"]
+        shown = field.hidden_widget().value_from_datadict(
+            self.data, self.files, self.add_initial_prefix("quantity")
+        )
+        try:
+            return int(field.to_python(shown))
+        except (TypeError, ValueError, ValidationError):
+            return int(self.initial.get("quantity") or 0)
 
 
 class StockFormSet(BaseInlineFormSet):
@@ -782,6 +797,29 @@ class RewardAdmin(PartnerScopedAdmin):
             if obj.orders.exists():
                 fixed.append("delivery")  # orders already taken were received this way
         return fixed
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Stock:
+            super().save_formset(request, form, formset, change)
+            return
+        # Units ordered while the page was open stay ordered: an edited row moves the stock by
+        # the difference typed (10 → 15 adds five), never back to the number the page showed.
+        moves = {
+            row.instance.pk: row.cleaned_data["quantity"] - row.shown_quantity()
+            for row in formset.initial_forms
+            if row not in formset.deleted_forms
+            and row.cleaned_data["quantity"] != row.shown_quantity()
+        }
+        with transaction.atomic():
+            for stock in formset.save(commit=False):
+                if not stock._state.adding:  # the quantity moves below
+                    stock.save(update_fields=["issue_point"])
+                else:
+                    stock.save()
+            for stock in formset.deleted_objects:
+                stock.delete()
+            for pk, move in moves.items():
+                Stock.objects.filter(pk=pk).update(quantity=Greatest(F("quantity") + move, 0))
 
     @admin.display(description=_("units left"))
     def units(self, reward: Reward) -> str:

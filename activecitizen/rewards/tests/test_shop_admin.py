@@ -216,6 +216,40 @@ def test_a_manager_adds_a_reward_with_stock_and_cannot_move_it(client, shop):
     assert (added.title, added.partner) == ("Билет на «Ревизора» (утро)", shop["theatre"])
 
 
+def test_units_ordered_while_the_stock_page_was_open_stay_ordered(client, shop):
+    client.force_login(shop["manager"])
+    ticket, desk = shop["ticket"], shop["theatre_point"]
+    page = client.get(url("reward_change", ticket.pk))
+    (stock,) = page.context["inline_admin_formsets"]
+    row = stock.formset.forms[0]
+    assert row.initial["quantity"] == 5
+    assert 'name="initial-stock-0-quantity" value="5"' in page.content.decode()
+    fan = make.person()
+    make.fund(fan, 1000)
+    services.place_order(user=fan, reward_id=ticket.pk, issue_point_id=desk.pk)  # 5 → 4
+    data = reward_form(shop["theatre"], title=ticket.title, price=ticket.price)
+    data.update(
+        {
+            "stock-TOTAL_FORMS": 1,
+            "stock-INITIAL_FORMS": 1,
+            "stock-0-id": row.instance.pk,
+            "stock-0-reward": ticket.pk,
+            "stock-0-issue_point": desk.pk,
+            "initial-stock-0-quantity": 5,  # what the page showed
+            "stock-0-quantity": 8,  # the manager adds three units to the five shown
+        }
+    )
+    response = client.post(url("reward_change", ticket.pk), data)
+    assert response.status_code == 302, errors_of(response)
+    assert Stock.objects.get(reward=ticket).quantity == 7
+    # Taking away more than is left leaves none, never fewer than none.
+    services.place_order(user=fan, reward_id=ticket.pk, issue_point_id=desk.pk)  # 7 → 6
+    data.update({"initial-stock-0-quantity": 7, "stock-0-quantity": 0})
+    response = client.post(url("reward_change", ticket.pk), data)
+    assert response.status_code == 302, errors_of(response)
+    assert Stock.objects.get(reward=ticket).quantity == 0
+
+
 def test_city_editors_see_every_partner(client, shop):
     client.force_login(make.editor())
     rewards = client.get(url("reward_changelist"))
