@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("moderator")
     EDITOR = "editor", _("editor")
     PARTNER_CASHIER = "partner_cashier", _("partner cashier")
+    PARTNER_MANAGER = "partner_manager", _("partner manager")
     HOUSE_ADMINISTRATOR = "house_administrator", _("house administrator")
     AUDITOR = "auditor", _("auditor")
     SERVICE_CENTRE_OFFICER = "service_centre_officer", _("service centre officer")

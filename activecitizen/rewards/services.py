@@ -781,7 +781,8 @@ def remind_expiring_orders(*, now: datetime | None = None, batch: int = 1000) ->
                 params={
                     "order_id": order.pk,
                     "reward": order.reward.title,
-                    "valid_until": order.valid_until.isoformat(),
+                    # Never None here (the query asks for valid_until > now); mypy cannot know.
+                    "valid_until": order.valid_until.isoformat() if order.valid_until else "",
                 },
                 url=reverse("rewards:order", args=[order.pk]),
                 key=f"order:{order.pk}:expiring",

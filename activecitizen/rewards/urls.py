@@ -1,6 +1,6 @@
 from django.urls import path
 
-from activecitizen.rewards import views
+from activecitizen.rewards import reports, views
 
 app_name = "rewards"
 
@@ -14,5 +14,9 @@ urlpatterns = [
     path("orders/<int:order_id>/qr.svg", views.order_qr, name="order_qr"),
     path("orders/<int:order_id>/cancel/", views.cancel_order, name="cancel_order"),
     path("desk/", views.desk, name="desk"),
-    path("partners/<int:partner_id>/report.csv", views.partner_report, name="partner_report"),
+    path(
+        "partners/<int:partner_id>/report.csv",
+        reports.partner_report_csv,
+        name="partner_report",
+    ),
 ]
