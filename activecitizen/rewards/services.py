@@ -782,7 +782,7 @@ def remind_expiring_orders(*, now: datetime | None = None, batch: int = 1000) ->
                     "order_id": order.pk,
                     "reward": order.reward.title,
                     # Never None here (the query asks for valid_until > now); mypy cannot know.
-                    "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                    "valid_until": order.valid_until.isoformat(),
                 },
                 url=reverse("rewards:order", args=[order.pk]),
                 key=f"order:{order.pk}:expiring",
