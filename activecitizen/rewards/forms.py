@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
@@ -59,7 +59,7 @@ def district_choices() -> list[tuple[str, object]]:
     groups = cache.get_or_set(
         f"rewards:district-choices:{lang}", lambda: _district_groups(lang), DISTRICTS_CACHE_SECONDS
     )
-    return [("", _("Any district")), *groups]
+    return [("", _("Any district")), *(groups or [])]
 
 
 def _district_groups(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -114,7 +114,7 @@ class CatalogueFilterForm(forms.Form):
     def __init__(self, *args, signed_in: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Read once here: a callable would query again each time the choices are iterated.
-        self.fields["district"].choices = district_choices()
+        cast(forms.ChoiceField, self.fields["district"]).choices = district_choices()
         if not signed_in:
             # "What I can afford" means nothing before signing in: the field is not offered.
             del self.fields["affordable"]
@@ -146,7 +146,7 @@ class MapFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = district_choices()
+        cast(forms.ChoiceField, self.fields["district"]).choices = district_choices()
 
 
 class VoucherLookupForm(forms.Form):

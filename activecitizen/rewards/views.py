@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 import segno
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from activecitizen.accounts.models import User
 from activecitizen.core.errors import DomainError, NotFound
 from activecitizen.rewards import selectors, services
 from activecitizen.rewards.forms import CatalogueFilterForm, MapFilterForm, VoucherLookupForm
@@ -48,7 +50,7 @@ def my_points(request: HttpRequest) -> HttpResponse:
 
 # A category's picture when a reward has no image of its own (decorative: the category is
 # also written out beside it).
-CATEGORY_ICONS = {
+CATEGORY_ICONS: dict[str, str] = {
     Reward.Category.TICKETS: "🎭",
     Reward.Category.TRANSPORT: "🚇",
     Reward.Category.BIKES: "🚲",
@@ -85,7 +87,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     paginator = Paginator(selectors.catalogue(form.filters(user_id), now=now), REWARDS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    categories = {value: str(label) for value, label in Reward.Category.choices}
+    categories: dict[str, str] = {value: str(label) for value, label in Reward.Category.choices}
     cards = [
         Card(
             reward=reward,
@@ -131,7 +133,7 @@ def reward(request: HttpRequest, reward_id: int) -> HttpResponse:
         issue_point_id = int(raw_point) if raw_point.isdigit() else -1
     try:
         placed = services.place_order(
-            user=request.user,
+            user=_person(request),
             reward_id=item.pk,
             issue_point_id=issue_point_id,
             # The form's one-time token: a double click or a resubmitted form finds the order
@@ -185,9 +187,14 @@ def _render_reward(
 # --- A person's orders and vouchers ---------------------------------------------------------------
 
 
+def _person(request: HttpRequest) -> User:
+    """The signed-in person (the view checked they are signed in)."""
+    return cast(User, request.user)
+
+
 def _my_order(request: HttpRequest, order_id: int) -> Order:
     """The signed-in person's order; anyone else's is "not found", not "forbidden"."""
-    item = selectors.my_orders(request.user.pk).filter(pk=order_id).first()
+    item = selectors.my_orders(_person(request).pk).filter(pk=order_id).first()
     if item is None:
         raise Http404
     return item
@@ -195,7 +202,7 @@ def _my_order(request: HttpRequest, order_id: int) -> Order:
 
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.my_orders(request.user.pk), ORDERS_PER_PAGE).get_page(
+    page = Paginator(selectors.my_orders(_person(request).pk), ORDERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(request, "rewards/orders.html", {"page": page})
@@ -244,7 +251,7 @@ def order_qr(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
-        closed = services.cancel_order(order_id=order_id, by=request.user)
+        closed = services.cancel_order(order_id=order_id, by=_person(request))
     except NotFound:
         raise Http404 from None
     except DomainError as error:
@@ -341,20 +348,21 @@ def _desk_action(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_desk(request, form, status=422)
     code = form.cleaned_data["code"]
+    cashier = _person(request)
     try:
         if action == "issue":
-            done = services.issue_voucher(code=code, by=request.user)
+            done = services.issue_voucher(code=code, by=cashier)
             messages.success(request, _("Issued: %(reward)s.") % {"reward": done.reward.title})
         elif action == "ready":
             raw = request.POST.get("order", "")
-            done = services.mark_ready(order_id=int(raw) if raw.isdigit() else 0, by=request.user)
+            done = services.mark_ready(order_id=int(raw) if raw.isdigit() else 0, by=cashier)
             messages.success(
                 request,
                 _("Marked ready: %(reward)s. The person has been told.")
                 % {"reward": done.reward.title},
             )
         else:
-            done = services.find_voucher(code=code, by=request.user)
+            done = services.find_voucher(code=code, by=cashier)
     except DomainError as error:
         return _render_desk(request, form, error=error, status=error.status)
     return redirect(f"{reverse('rewards:desk')}?{urlencode({'order': done.pk})}")
