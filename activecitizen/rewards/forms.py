@@ -72,7 +72,12 @@ def _district_groups(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
         okrug = (okrug_en if lang == "en" else "") or okrug_ru
         name = (name_en if lang == "en" else "") or name_ru
         groups.setdefault(okrug, []).append((str(pk), name))
-    return list(groups.items())
+    # In the reader's language's alphabet: the query sorted by the Russian names.
+    return [(okrug, sorted(groups[okrug], key=_second)) for okrug in sorted(groups)]
+
+
+def _second(pair: tuple[str, str]) -> str:
+    return pair[1]
 
 
 class DistrictField(forms.TypedChoiceField):

@@ -231,6 +231,16 @@ def test_a_bad_filter_does_not_drop_the_good_ones(anonymous, theatre):
     assert "Самокат" in page and ">Билет<" not in page
 
 
+def test_districts_are_offered_by_okrug_in_the_readers_alphabet(anonymous):
+    page = html(anonymous.get(CATALOGUE))
+    okrugs = re.findall(r'<optgroup label="([^"]*)">', page)
+    assert len(okrugs) >= 10 and okrugs == sorted(okrugs)
+    assert "Central" in okrugs  # English names for an English reader
+    central = re.search(r'<optgroup label="Central">(.*?)</optgroup>', page).group(1)
+    names = re.findall(r"<option [^>]*>([^<]*)</option>", central)
+    assert names == sorted(names) and "Arbat" in names
+
+
 def test_catalogue_pages_by_24_and_keeps_the_filters(anonymous, theatre, box_office):
     for i in range(30):
         make_reward(theatre, title=f"Билет №{i:02d}", units={box_office: 1})
