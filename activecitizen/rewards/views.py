@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 import segno
@@ -38,8 +39,9 @@ ISSUE_POINTS_PER_PAGE = 50
 
 @login_required
 def my_points(request: HttpRequest) -> HttpResponse:
-    summary = selectors.points_summary(request.user.pk, limit=0)
-    paginator = Paginator(selectors.ledger_entries(request.user.pk), ENTRIES_PER_PAGE)
+    person = _person(request)
+    summary = selectors.points_summary(person.pk, limit=0)
+    paginator = Paginator(selectors.ledger_entries(person.pk), ENTRIES_PER_PAGE)
     # get_page: a page number out of range or not a number shows the nearest page, never a 404.
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "rewards/points.html", {"summary": summary, "page": page})
@@ -68,7 +70,7 @@ class Card:
     category: str  # its name, translated once per page rather than once per card
     icon: str
     sold_out: bool
-    on_sale_from: object  # a datetime when the sale has not started yet, else None
+    on_sale_from: datetime | None  # when the sale starts, if it has not started yet
 
 
 def _query_without_page(query: QueryDict) -> str:
