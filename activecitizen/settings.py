@@ -257,6 +257,9 @@ USE_I18N = True
 USE_TZ = True
 CITY_NAME = os.environ.get("CITY_NAME", "")  # empty: the translated "Moscow"
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "RU")
+# Map tiles for the pages with maps (Leaflet's {z}/{x}/{y} template). OpenStreetMap's own server
+# is for light use only: a busy city should run or rent a tile server and name it here.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
 # --- Static files ------------------------------------------------------------------------------
 STATIC_URL = "static/"
