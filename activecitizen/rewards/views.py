@@ -391,9 +391,3 @@ def _render_desk(
         },
         status=status,
     )
-
-
-def partner_report(request: HttpRequest, partner_id: int) -> HttpResponse:  # pragma: no cover
-    # The per-partner CSV report is written on another branch; until it lands the URL answers
-    # "not found" so that the URL configuration loads.
-    raise Http404
