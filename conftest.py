@@ -92,10 +92,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium for the whole session (system Chromium, never a download)."""
+    from django.db import connections
+
     from activecitizen.core.testing.browser import launch
 
+    # What the migrations loaded, kept by Django on each connection for serialized rollback.
+    # Once Playwright's event loop runs in this thread, Django hands out new connection
+    # objects (its connections are context-local), which lack that copy: journeys after a
+    # flush would then find no districts. Give the new objects the same copy.
+    saved = {
+        conn.alias: conn._test_serialized_contents
+        for conn in connections.all()
+        if hasattr(conn, "_test_serialized_contents")
+    }
     try:
         with launch() as chromium:
+            for alias, contents in saved.items():
+                if not hasattr(connections[alias], "_test_serialized_contents"):
+                    connections[alias]._test_serialized_contents = contents
             yield chromium
     except RuntimeError as error:  # no Chromium: fail loudly, a skipped journey proves nothing
         pytest.fail(str(error), pytrace=False)
