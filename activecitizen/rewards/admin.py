@@ -1198,7 +1198,7 @@ class OrderAdmin(VoucherSearchMixin, ShopReadOnlyAdmin):
     ]
     readonly_fields = fields
     inlines = [OrderEventInline]
-    actions = ["mark_ready"]
+    actions = ["mark_ready", "cancel_and_refund"]
 
     @admin.display(description=_("voucher code"), ordering="voucher_code")
     def voucher(self, order: Order) -> str:
@@ -1213,7 +1213,48 @@ class OrderAdmin(VoucherSearchMixin, ShopReadOnlyAdmin):
         actions = super().get_actions(request)
         if not PartnerMember.objects.filter(user_id=request.user.pk).exists():
             actions.pop("mark_ready", None)
+        managers = PartnerMember.objects.filter(
+            user_id=request.user.pk, role=PartnerMember.Role.MANAGER
+        )
+        if not (request.user.has_perm("rewards.cancel_any_order") or managers.exists()):
+            actions.pop("cancel_and_refund", None)
         return actions
+
+    @admin.action(description=_("Cancel and refund (the person is told)"))
+    def cancel_and_refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done, refused = 0, []
+        for order in queryset.filter(status__in=Order.OPEN):
+            try:
+                services.cancel_order(order_id=order.pk, by=request.user)
+            except DomainError as error:
+                refused.append(f"{order.voucher_display}: {error.message}")
+            else:
+                done += 1
+        skipped = queryset.exclude(status__in=Order.OPEN).count()
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d order is cancelled and refunded.",
+                    "%(n)d orders are cancelled and refunded.",
+                    done,
+                )
+                % {"n": done},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d order was already closed and did not change.",
+                    "%(n)d orders were already closed and did not change.",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
 
     @admin.action(description=_("Mark ready for pick-up (the person is told)"))
     def mark_ready(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

@@ -15,6 +15,7 @@ class RewardsConfig(AppConfig):
 
         kinds.register("order_ready", notices.order_ready)
         kinds.register("order_expiring", notices.order_expiring)
+        kinds.register("order_cancelled", notices.order_cancelled)
         register_role_permissions()
         # After the polls' step (order 20): residents have points from demo ballots by then,
         # and the campaign names demo polls.

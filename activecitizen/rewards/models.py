@@ -477,6 +477,7 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
+        permissions = [("cancel_any_order", _("Can cancel and refund anyone's order"))]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["status", "valid_until"]),

@@ -30,3 +30,11 @@ def order_expiring(params: Mapping[str, Any]) -> Rendered:
             "deadline": formats.date_format(deadline, "DATETIME_FORMAT"),
         },
     )
+
+
+def order_cancelled(params: Mapping[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("Your order was cancelled"),
+        text=_("%(reward)s cannot be given: the order was cancelled and the points are back.")
+        % {"reward": params["reward"]},
+    )

@@ -566,14 +566,35 @@ def _sold_out() -> Conflict:
 
 
 def cancel_order(*, order_id: int, by: User, now: datetime | None = None) -> Order:
-    """The person cancels an order before pick-up: the unit goes back, the points come back once.
+    """Cancel an order before pick-up: the unit goes back, the points come back once.
 
-    Only the person who ordered may cancel; anyone else is told there is no such order.
+    The person who ordered may cancel it; so may the partner's manager (an event called off,
+    a reward that cannot be given) and city staff allowed to cancel any order, and then the
+    person is told. Anyone else is told there is no such order.
     """
-    order = Order.objects.filter(pk=order_id, user=by).first()
-    if order is None:
+    order = Order.objects.select_related("reward").filter(pk=order_id).first()
+    if order is None or not _may_cancel(by, order):
         raise NotFound(_("There is no such order."), code="order_not_found")
-    return _close_order(order, to=Order.Status.CANCELLED, by=by, now=now or timezone.now())
+    closed = _close_order(order, to=Order.Status.CANCELLED, by=by, now=now or timezone.now())
+    if by.pk != order.user_id:
+        notify(
+            user_id=order.user_id,
+            kind="order_cancelled",
+            params={"order_id": order.pk, "reward": order.reward.title},
+            url=reverse("rewards:order", args=[order.pk]),
+            key=f"order:{order.pk}:cancelled",
+        )
+    return closed
+
+
+def _may_cancel(user: User, order: Order) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk == order.user_id:
+        return True
+    if partner_role(user, order.reward.partner_id) == PartnerMember.Role.MANAGER:
+        return True
+    return user.is_staff and user.has_perm("rewards.cancel_any_order")
 
 
 def expire_order(*, order_id: int, now: datetime | None = None) -> Order | None:

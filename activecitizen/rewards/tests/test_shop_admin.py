@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from activecitizen.accounts.models import User
+from activecitizen.core.errors import DomainError
+from activecitizen.notifications.models import Notification
 from activecitizen.rewards import services
 from activecitizen.rewards.admin import CampaignAdmin
 from activecitizen.rewards.models import (
@@ -21,6 +23,7 @@ from activecitizen.rewards.models import (
     OrderEvent,
     Partner,
     PartnerMember,
+    PointsAccount,
     PromoCode,
     Reward,
     Stock,
@@ -552,3 +555,46 @@ def test_a_manager_marks_orders_ready_through_the_service(client, shop, orders):
     client.force_login(make.superuser())
     page = client.get(url("order_changelist"))
     assert "mark_ready" not in page.content.decode()
+
+
+def test_a_manager_cancels_and_refunds_their_partners_orders_and_the_person_is_told(
+    client, shop, orders
+):
+    fan = orders["fan"]
+    before = PointsAccount.objects.get(pk=fan.pk).balance
+    client.force_login(shop["manager"])
+    response = client.post(
+        url("order_changelist"),
+        {
+            "action": "cancel_and_refund",
+            "_selected_action": [orders["ready"].pk, orders["theirs"].pk],
+        },
+        follow=True,
+    )
+    assert "1 order is cancelled and refunded" in response.content.decode()
+    orders["ready"].refresh_from_db()
+    orders["theirs"].refresh_from_db()
+    # The museum's order is not this manager's: it is not even in their list, so unchanged.
+    assert (orders["ready"].status, orders["theirs"].status) == ("cancelled", "ready")
+    assert PointsAccount.objects.get(pk=fan.pk).balance == before + orders["ready"].price
+    assert OrderEvent.objects.filter(
+        order=orders["ready"], action="cancelled", by=shop["manager"]
+    ).exists()
+    assert Notification.objects.filter(user=fan, kind="order_cancelled").count() == 1
+
+
+def test_cancelling_someone_elses_order_needs_the_permission(client, shop, orders):
+    stranger = make.person()
+    with pytest.raises(DomainError) as refused:
+        services.cancel_order(order_id=orders["theirs"].pk, by=stranger)
+    assert refused.value.code == "order_not_found"
+    cashier = make.member(shop["museum"], PartnerMember.Role.CASHIER)
+    with pytest.raises(DomainError):
+        services.cancel_order(order_id=orders["theirs"].pk, by=cashier)
+    staff = make.editor()
+    assert not staff.has_perm("rewards.cancel_any_order")
+    client.force_login(make.superuser())
+    page = client.get(url("order_changelist")).content.decode()
+    assert "cancel_and_refund" in page  # superusers hold every permission
+    cancelled = services.cancel_order(order_id=orders["theirs"].pk, by=make.superuser())
+    assert cancelled.status == Order.Status.CANCELLED
