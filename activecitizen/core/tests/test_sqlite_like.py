@@ -15,7 +15,7 @@ def test_icontains_folds_cyrillic_case():
     assert list(User.objects.filter(first_name__icontains="МАРИ").values_list("phone", flat=True))
     assert User.objects.filter(first_name__icontains="пётр").count() == 1
     assert User.objects.filter(first_name__icontains="100%").count() == 0
-    assert User.objects.filter(first_name__startswith="мар").count() == 1
+    assert User.objects.filter(first_name__istartswith="мар").count() == 1
 
 
 def test_the_pattern_language_and_its_escape():
