@@ -17,7 +17,7 @@ MO = PO.with_suffix(".mo")
 
 
 def po_entries(path: Path) -> list[dict]:
-    """A minimal .po reader: msgid, plural, translations and flags of each entry."""
+    """A minimal .po reader: context, msgid, plural, translations and flags of each entry."""
     entries: list[dict] = []
     current: dict = {}
     key = None
@@ -43,7 +43,7 @@ def po_entries(path: Path) -> list[dict]:
             current["obsolete"] = True
         elif line.startswith("#"):
             continue
-        elif m := re.match(r"^(msgid|msgid_plural|msgstr(?:\[\d\])?) (\".*\")$", line):
+        elif m := re.match(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (\".*\")$", line):
             key = m.group(1)
             current[key] = unquote(m.group(2))
         elif line.startswith('"') and key:
@@ -61,13 +61,19 @@ def test_every_message_has_a_russian_translation():
     assert untranslated == []
 
 
+def _compiled(catalogue: gettext.GNUTranslations, entry: dict) -> str:
+    if "msgctxt" in entry:
+        return catalogue.pgettext(entry["msgctxt"], entry["msgid"])
+    return catalogue.gettext(entry["msgid"])
+
+
 def test_the_compiled_catalogue_matches_the_po_file():
     with MO.open("rb") as fh:
         catalogue = gettext.GNUTranslations(fh)
     stale = [
         e["msgid"]
         for e in po_entries(PO)
-        if "msgstr" in e and catalogue.gettext(e["msgid"]) != e["msgstr"]
+        if "msgstr" in e and _compiled(catalogue, e) != e["msgstr"]
     ]
     assert stale == [], "run `make messages`"
 
