@@ -316,7 +316,10 @@ def rewards(
     now = timezone.now()
     return {
         "count": shelf.count(),
-        "items": [_card(request, r, now) for r in shelf[offset : offset + limit]],
+        "items": [
+            _card(request, r, now)
+            for r in selectors.with_units_left(shelf[offset : offset + limit])
+        ],
     }
 
 

@@ -364,7 +364,10 @@ class Reward(models.Model):
         verbose_name = _("reward")
         verbose_name_plural = _("rewards")
         ordering = ["-created_at", "-id"]
+        # The catalogue's orders: newest first (the default), and by price, within a category
+        # or across all.
         indexes = [
+            models.Index(fields=["is_published", "-created_at", "-id"]),
             models.Index(fields=["is_published", "category", "price"]),
             models.Index(fields=["is_published", "price"]),
         ]

@@ -89,6 +89,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     paginator = Paginator(selectors.catalogue(form.filters(user_id), now=now), REWARDS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.with_units_left(page.object_list)
     categories: dict[str, str] = {value: str(label) for value, label in Reward.Category.choices}
     cards = [
         Card(
