@@ -86,9 +86,17 @@ class Entry(models.Model):
         return f"{self.log_id}[{self.index}]"
 
 
+# Nodes are stored from this level up; a proof computes one below it from the leaf hashes it
+# covers (at most 2**LOWEST_STORED_LEVEL of them, next to each other). Storing every level
+# wrote as many nodes as entries, a quarter of the sealing time. Raising it later is safe (the
+# lower nodes stay, unused); lowering it needs the missing levels formed for existing logs.
+LOWEST_STORED_LEVEL = 4
+
+
 class Node(models.Model):
     """The hash of a complete subtree of 2**level leaves starting at leaf index * 2**level
-    (level ≥ 1; level 0 is Entry.leaf_hash). Formed once, never changed."""
+    (level ≥ LOWEST_STORED_LEVEL; logs sealed before it was introduced also have levels 1 to
+    3; level 0 is Entry.leaf_hash). Formed once, never changed."""
 
     pk = models.CompositePrimaryKey("log", "level", "index")
     # No foreign key constraint: its check on every row cost more than the rest of writing one

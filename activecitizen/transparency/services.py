@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from activecitizen.core.errors import InvalidInput, NotFound
 from activecitizen.transparency import merkle
 from activecitizen.transparency.models import (
+    LOWEST_STORED_LEVEL,
     Checkpoint,
     Cosignature,
     Entry,
@@ -174,76 +175,98 @@ def seal(
 
 
 def _seal_in_sql(the_log: Log, batch: int, now: datetime) -> Sealed:
-    """PostgreSQL: set-based, the hashing done by the server's sha256(), so that a million
-    entries take seconds rather than the minute a row-by-row loop in Python takes."""
-    queue, entries, nodes = (
-        QueuedEntry._meta.db_table,
-        Entry._meta.db_table,
-        Node._meta.db_table,
-    )
+    """PostgreSQL: one set-based statement, the hashing done by the server's sha256(), so that
+    a million entries take seconds rather than the minute a row-by-row loop in Python takes."""
+    queue, entries = QueuedEntry._meta.db_table, Entry._meta.db_table
     old_size = the_log.size
+    nodes = _new_nodes_sql(old_size, old_size + batch)
     with connection.cursor() as cursor:
         # A batch's sort of 50,000 rows spills to disk with the default 4 MB.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(
             f"""
-            WITH taken AS (
-              DELETE FROM {queue} WHERE id IN (
-                SELECT id FROM {queue} WHERE log_id = %(log)s ORDER BY id LIMIT %(batch)s
-              ) RETURNING id, data, ref, fold
+            WITH last_taken AS (
+              -- The batch is the log's oldest `batch` entries: those up to this one's id. (A
+              -- range on the primary key: `id IN (the batch)` was planned as a join.)
+              SELECT id FROM {queue} WHERE log_id = %(log)s ORDER BY id OFFSET %(skip)s LIMIT 1
+            ), taken AS (
+              DELETE FROM {queue} WHERE log_id = %(log)s
+                AND id <= coalesce((SELECT id FROM last_taken), 9223372036854775807)
+              RETURNING id, data, ref, fold
             ), numbered AS (
-              SELECT data, ref, fold, %(base)s::bigint + row_number() OVER (ORDER BY id) - 1 AS i
+              SELECT data, ref, fold, sha256('\\x00'::bytea || data) AS h,
+                %(base)s::bigint + row_number() OVER (ORDER BY id) - 1 AS i
               FROM taken
-            ), stored AS (
+            ), stored_entries AS (
               INSERT INTO {entries} (log_id, index, data, leaf_hash, ref, sealed_at)
-              SELECT %(log)s, i, data, encode(sha256('\\x00'::bytea || data), 'hex'), ref, %(now)s
-              FROM numbered
-            )
+              SELECT %(log)s, i, data, encode(h, 'hex'), ref, %(now)s FROM numbered
+            ){nodes}
             -- One row back, not one per entry: the count and the refs to fold, as an array.
             SELECT count(*), coalesce(array_agg(ref) FILTER (WHERE fold), '{{}}') FROM numbered
             """,  # noqa: S608
-            {"log": the_log.pk, "batch": batch, "base": old_size, "now": now},
+            {"log": the_log.pk, "skip": batch - 1, "base": old_size, "now": now},
         )
         count, refs = cursor.fetchone()
-        sealed = Sealed(count=count, refs_to_fold=list(refs))
-        size = old_size + count
-        # Level by level, the complete subtrees the new leaves close: node (L, j) covers leaves
-        # [j * 2^L, (j + 1) * 2^L); those with j in [old_size >> L, size >> L) are new.
-        level = 1
-        while size >> level > old_size >> level:
-            first, end = old_size >> level, size >> level
-            if level == 1:
-                children = (
-                    f"SELECT index, decode(leaf_hash, 'hex') AS h FROM {entries} "  # noqa: S608
-                    "WHERE log_id = %(log)s AND index >= %(lo)s AND index < %(hi)s"
-                )
-            else:
-                children = (
-                    f"SELECT index, hash AS h FROM {nodes} "  # noqa: S608
-                    "WHERE log_id = %(log)s AND level = %(below)s "
-                    "AND index >= %(lo)s AND index < %(hi)s"
-                )
-            cursor.execute(
-                f"""
-                WITH c AS ({children}),
-                -- Each left child with its right neighbour, in one ordered pass (a self-join
-                -- of the CTE is planned as a nested loop: minutes for 50,000 rows).
-                paired AS (SELECT index, h, lead(h) OVER (ORDER BY index) AS right_h FROM c)
-                INSERT INTO {nodes} (log_id, level, index, hash)
-                SELECT %(log)s, %(level)s, index / 2, sha256('\\x01'::bytea || h || right_h)
-                FROM paired
-                WHERE index %% 2 = 0 AND right_h IS NOT NULL
-                """,  # noqa: S608
-                {
-                    "log": the_log.pk,
-                    "level": level,
-                    "below": level - 1,
-                    "lo": 2 * first,
-                    "hi": 2 * end,
-                },
+    return Sealed(count=count, refs_to_fold=list(refs))
+
+
+def _new_nodes_sql(old_size: int, most: int) -> str:
+    """The seal statement's part that stores the nodes its new leaves (`numbered`: i, h)
+    complete, for a tree growing from `old_size` to at most `most` leaves: common table
+    expressions after the entries'.
+
+    The lowest stored level, K, comes from blocks of 2**K leaves, each hashed in one
+    expression over its leaf hashes in order (computing the levels below one by one, each a
+    sort of the one before, took a third of the seal). A first block that is partly old takes
+    its old leaves from the stored entries. Above K, level by level: the nodes at a level are
+    consecutive, so each left child's right neighbour (lead) is its sibling; the left sibling of
+    a level's first new node, if any, is a stored node.
+    """
+    k = LOWEST_STORED_LEVEL
+    top = most.bit_length() - 1  # the highest level a node can complete
+    if top < k:
+        return ""
+    entries, nodes = Entry._meta.db_table, Node._meta.db_table
+    block = old_size >> k << k
+
+    def subtree(start: int, end: int) -> str:
+        if end - start == 1:
+            return f"substring(c from {32 * start + 1} for 32)"
+        mid = (start + end) // 2
+        return f"sha256('\\x01'::bytea || {subtree(start, mid)} || {subtree(mid, end)})"
+
+    parts = [
+        f"""blocks AS (
+          SELECT i >> {k} AS i, string_agg(h, ''::bytea ORDER BY i) AS c
+          FROM (
+            SELECT i, h FROM numbered UNION ALL
+            SELECT index, decode(leaf_hash, 'hex') FROM {entries}
+            WHERE log_id = %(log)s AND index >= {block} AND index < {old_size}
+          ) leaves
+          GROUP BY i >> {k} HAVING count(*) = {1 << k}
+        ), level{k} AS (SELECT i, {subtree(0, 1 << k)} AS h FROM blocks)"""  # noqa: S608
+    ]
+    for level in range(k + 1, top + 1):
+        children = f"SELECT i, h FROM level{level - 1}"  # noqa: S608
+        if old_size >> (level - 1) & 1:
+            left = (old_size >> (level - 1)) - 1
+            children += (
+                f" UNION ALL SELECT index, hash FROM {nodes} "  # noqa: S608
+                f"WHERE log_id = %(log)s AND level = {level - 1} AND index = {left}"
             )
-            level += 1
-    return sealed
+        parts.append(
+            f"""level{level} AS (
+          SELECT i / 2 AS i, sha256('\\x01'::bytea || h || right_h) AS h
+          FROM (SELECT i, h, lead(h) OVER (ORDER BY i) AS right_h FROM ({children}) c) pairs
+          WHERE i %% 2 = 0 AND right_h IS NOT NULL
+        )"""  # noqa: S608
+        )
+    stored = " UNION ALL ".join(
+        f"SELECT %(log)s, {level}, i, h FROM level{level}"  # noqa: S608
+        for level in range(k, top + 1)
+    )
+    parts.append(f"stored_nodes AS (INSERT INTO {nodes} (log_id, level, index, hash) {stored})")
+    return ", " + ", ".join(parts)
 
 
 def _seal_in_python(the_log: Log, batch: int, now: datetime) -> Sealed:
@@ -272,7 +295,8 @@ def _seal_in_python(the_log: Log, batch: int, now: datetime) -> Sealed:
             )
         )
         nodes.extend(
-            Node(log_id=the_log.pk, level=level, index=i, hash=h) for level, i, h in formed[1:]
+            Node(log_id=the_log.pk, level=level, index=i, hash=h)
+            for level, i, h in formed[LOWEST_STORED_LEVEL:]
         )
         if to_fold:
             refs.append(ref)
@@ -371,32 +395,48 @@ def checkpoint_note(checkpoint: Checkpoint) -> str:
 
 
 def _node_lookup(the_log: Log, needed: list[tuple[int, int]]) -> Callable[[int, int], bytes]:
-    """The stored hashes of these (level, index) complete subtrees, in two queries. Plain SQL:
-    compiling the ORM's filter of twenty (level, index) pairs took longer than the queries."""
-    leaves = sorted({i for level, i in needed if level == 0})
-    inner = sorted({(level, i) for level, i in needed if level > 0})
+    """The hashes of these (level, index) complete subtrees, in one query: stored nodes from
+    LOWEST_STORED_LEVEL up, and below it the leaf hashes each one covers, hashed here. Plain
+    SQL: compiling the ORM's filter of twenty (level, index) pairs took longer than the query."""
+    # The leaves below the unstored levels, as ranges [start, end) of consecutive indexes.
+    ranges: list[list[int]] = []
+    for start, end in sorted(
+        {(i << level, (i + 1) << level) for level, i in needed if level < LOWEST_STORED_LEVEL}
+    ):
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], end)
+        else:
+            ranges.append([start, end])
+    inner = sorted({(level, i) for level, i in needed if level >= LOWEST_STORED_LEVEL})
+    parts: list[str] = []
+    params: list[int] = []
+    if ranges:
+        spans = " OR ".join(['("index" >= %s AND "index" < %s)'] * len(ranges))
+        parts.append(
+            f'SELECT 0, "index", leaf_hash, NULL FROM {Entry._meta.db_table} '  # noqa: S608
+            f"WHERE log_id = %s AND ({spans})"
+        )
+        params += [the_log.pk, *(v for span in ranges for v in span)]
+    if inner:
+        pairs = " OR ".join(['("level" = %s AND "index" = %s)'] * len(inner))
+        parts.append(
+            f'SELECT "level", "index", NULL, hash FROM {Node._meta.db_table} '  # noqa: S608
+            f"WHERE log_id = %s AND ({pairs})"
+        )
+        params += [the_log.pk, *(v for pair in inner for v in pair)]
     found: dict[tuple[int, int], bytes] = {}
-    with connection.cursor() as cursor:
-        if leaves:
-            cursor.execute(
-                f'SELECT "index", leaf_hash FROM {Entry._meta.db_table} '  # noqa: S608
-                f'WHERE log_id = %s AND "index" IN ({", ".join(["%s"] * len(leaves))})',
-                [the_log.pk, *leaves],
-            )
-            for index, h in cursor.fetchall():
-                found[(0, index)] = bytes.fromhex(h)
-        if inner:
-            pairs = " OR ".join(['("level" = %s AND "index" = %s)'] * len(inner))
-            cursor.execute(
-                f'SELECT "level", "index", hash FROM {Node._meta.db_table} '  # noqa: S608
-                f"WHERE log_id = %s AND ({pairs})",
-                [the_log.pk, *(v for pair in inner for v in pair)],
-            )
-            for level, index, node in cursor.fetchall():
-                found[(level, index)] = bytes(node)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for level, index, leaf, node in cursor.fetchall():
+                found[(level, index)] = bytes.fromhex(leaf) if level == 0 else bytes(node)
 
     def lookup(level: int, index: int) -> bytes:
-        return found[(level, index)]
+        if level == 0 or level >= LOWEST_STORED_LEVEL:
+            return found[(level, index)]
+        return merkle.root_from_leaf_hashes(
+            [found[(0, leaf)] for leaf in range(index << level, (index + 1) << level)]
+        )
 
     return lookup
 
