@@ -59,6 +59,18 @@ class QueuedEntry(models.Model):
         return f"{self.log_id}: #{self.pk}"
 
 
+class LeafHashIndex(models.Index):
+    """A hash index on PostgreSQL, a plain one elsewhere: leaf hashes are only ever looked up
+    by equality, and a hash index keeps 4 bytes per entry where a B-tree keeps the 64
+    characters (a third of the size), so that inserting a batch's random keys touches fewer
+    pages. (Not `db_index`: on PostgreSQL that adds a pattern-matching index nothing uses.)"""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING hash"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class Entry(models.Model):
     """A sealed entry: its place in the log, its bytes and its leaf hash."""
 
@@ -78,9 +90,7 @@ class Entry(models.Model):
     sealed_at = models.DateTimeField()
 
     class Meta:
-        # A plain index, not db_index: on PostgreSQL that adds a second, pattern-matching
-        # index nothing uses, and a third of the sealing time went on keeping it.
-        indexes = [models.Index(fields=["leaf_hash"], name="entry_leaf_hash")]
+        indexes = [LeafHashIndex(fields=["leaf_hash"], name="entry_leaf_hash")]
 
     def __str__(self) -> str:
         return f"{self.log_id}[{self.index}]"

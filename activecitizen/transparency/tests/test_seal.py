@@ -216,3 +216,15 @@ def test_a_seal_takes_the_oldest_entries_of_its_own_log_only():
     assert QueuedEntry.objects.filter(log=first).count() == 2
     assert QueuedEntry.objects.filter(log=second).count() == 6
     assert not Entry.objects.filter(log=second).exists()
+
+
+@pytest.mark.postgres_only
+def test_leaf_hashes_are_found_through_a_hash_index_on_postgresql():
+    # A B-tree of 64-character keys was most of the cost of writing an entry; equality is all
+    # that receipts and proofs ask of it.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'entry_leaf_hash'")
+        (definition,) = cursor.fetchone()
+    assert "USING hash (leaf_hash)" in definition
