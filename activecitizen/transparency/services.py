@@ -462,12 +462,17 @@ def inclusion_proof(
     """RFC 9162 §2.1.3 inclusion proof of a leaf (by index or by leaf hash) in a tree size."""
     _check_size(the_log, tree_size, "tree_size")
     if leaf_hash is not None:
-        found = Entry.objects.filter(log=the_log, leaf_hash=leaf_hash.hex()).values_list(
-            "index", flat=True
-        )
-        index = found.first()
-        if index is None:
+        # Plain SQL, as in _node_lookup: through the ORM this one-row query took six times as long.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "index" FROM {Entry._meta.db_table} '  # noqa: S608
+                'WHERE log_id = %s AND leaf_hash = %s ORDER BY "index" LIMIT 1',
+                [the_log.pk, leaf_hash.hex()],
+            )
+            found = cursor.fetchone()
+        if found is None:
             raise NotFound(_("No sealed entry has this leaf hash."), code="entry_not_found")
+        index = found[0]
     if index is None or not 0 <= index < tree_size:
         raise InvalidInput(
             _("The leaf is not in a tree of this size."), field="index", code="not_in_tree"
