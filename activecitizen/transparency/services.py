@@ -220,10 +220,26 @@ def _seal_in_sql(the_log: Log, batch: int, now: datetime) -> Sealed:
             old_size, _split(bytes(the_log.frontier)), _split(bytes(leaves)), LOWEST_STORED_LEVEL
         )
         if formed:
+            # Each level's new nodes are consecutive: one row of (level, first index, count,
+            # where its hashes start) per level, and the hashes as one string, rather than
+            # arrays of thousands of values to quote and parse.
+            runs: list[tuple[int, int, int, int]] = []
+            for n, (level, index, _hash) in enumerate(formed):
+                if runs and runs[-1][0] == level:
+                    runs[-1] = (*runs[-1][:2], runs[-1][2] + 1, runs[-1][3])
+                else:
+                    runs.append((level, index, 1, n))
             cursor.execute(
-                f"INSERT INTO {nodes} (log_id, level, index, hash) "
-                "SELECT %s, unnest(%s::smallint[]), unnest(%s::bigint[]), unnest(%s::bytea[])",
-                [the_log.pk, *(list(column) for column in zip(*formed, strict=True))],
+                f"INSERT INTO {nodes} (log_id, level, index, hash) "  # noqa: S608
+                "SELECT %s, run.level, run.first + k, "
+                "substring(%s::bytea from 32 * (run.at + k) + 1 for 32) "
+                f"FROM (VALUES {', '.join(['(%s, %s::bigint, %s, %s)'] * len(runs))}) "
+                "AS run(level, first, count, at), generate_series(0, run.count - 1) AS k",
+                [
+                    the_log.pk,
+                    b"".join(h for _level, _index, h in formed),
+                    *(v for run in runs for v in run),
+                ],
             )
     return Sealed(count=count, refs_to_fold=list(refs))
 
