@@ -35,6 +35,7 @@ __all__ = [
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
+    "new_complete_subtrees",
     "node_hash",
     "nodes_needed_for_consistency",
     "nodes_needed_for_inclusion",
@@ -396,3 +397,35 @@ class TreeFrontier:
         for h in reversed(hashes[:-1]):
             r = _sha256(b"\x01" + h + r).digest()
         return r
+
+
+def new_complete_subtrees(
+    size: int, frontier: Sequence[bytes], leaves: Sequence[bytes], lowest_level: int = 1
+) -> list[tuple[int, int, bytes]]:
+    """The (level, index, hash) of every complete subtree at `lowest_level` or above that
+    appending these leaf hashes to a tree of `size` leaves forms, level by level, lowest first.
+
+    `frontier` is the tree's TreeFrontier hashes (those of `frontier_nodes(size)`): the left
+    sibling of a level's first new node, when there is one, is the frontier node of that level.
+    What `TreeFrontier.append` reports leaf by leaf, computed a level at a time, so that the
+    hashing stays in C: a sealer's batch of 50,000 leaves takes tens of milliseconds.
+    """
+    edge = {
+        level: h
+        for (level, _index), h in zip(TreeFrontier.frontier_nodes(size), frontier, strict=True)
+    }
+    sha = _sha256
+    formed: list[tuple[int, int, bytes]] = []
+    nodes, start, level = list(leaves), size, 0  # the new nodes at `level`, from index `start`
+    while True:
+        if start & 1:  # the first is a right child: its left sibling was complete already
+            nodes.insert(0, edge[level])
+            start -= 1
+        if len(nodes) < 2:
+            return formed
+        it = iter(nodes)  # a last node without a right sibling forms nothing yet
+        nodes = [sha(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)]
+        start >>= 1
+        level += 1
+        if level >= lowest_level:
+            formed.extend((level, start + i, h) for i, h in enumerate(nodes))

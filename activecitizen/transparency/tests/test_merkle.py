@@ -15,6 +15,7 @@ from activecitizen.transparency.merkle import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    new_complete_subtrees,
     node_hash,
     nodes_needed_for_consistency,
     nodes_needed_for_inclusion,
@@ -496,3 +497,19 @@ def test_frontier_and_level_by_level_roots_agree_on_a_large_tree():
     for leaf in leaves:
         frontier.push(leaf)
     assert frontier.root() == root_from_leaf_hashes(leaves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(0, 300), added=st.integers(0, 300), lowest=st.integers(1, 6))
+def test_new_complete_subtrees_are_what_appending_leaf_by_leaf_forms(size, added, lowest):
+    # The sealer's batch at a time against TreeFrontier.append's leaf at a time, from a tree
+    # restored from its frontier (as a seal starts from the log's stored one).
+    tree = StoredTree(size + added, seed=5)
+    before = TreeFrontier(size, [tree.nodes[node] for node in TreeFrontier.frontier_nodes(size)])
+    by_leaf = before.copy()
+    expected = [
+        node for leaf in tree.leaves[size:] for node in by_leaf.append(leaf) if node[0] >= lowest
+    ]
+    formed = new_complete_subtrees(size, before.hashes, tree.leaves[size:], lowest)
+    assert sorted(formed) == sorted(expected)
+    assert len(set(formed)) == len(formed)

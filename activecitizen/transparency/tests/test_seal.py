@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 from activecitizen.core.testing.concurrency import run_together
 from activecitizen.transparency import merkle, services
-from activecitizen.transparency.models import Checkpoint, Entry, Log, Node, QueuedEntry
+from activecitizen.transparency.models import (
+    LOWEST_STORED_LEVEL,
+    Checkpoint,
+    Entry,
+    Log,
+    Node,
+    QueuedEntry,
+)
 from activecitizen.transparency.notes import Checkpoint as CheckpointNote
 from activecitizen.transparency.notes import Verifier
 
@@ -146,8 +153,10 @@ def test_concurrent_sealers_and_writers_give_every_entry_one_index():
 @pytest.mark.postgres_only
 def test_sealed_rows_cannot_be_changed_and_a_log_cannot_shrink():
     the_log = services.ensure_log(origin="test.example/poll/5", origin_id="poll-5", kind="test")
-    _queue(the_log, [b"a", b"b"])
+    # Enough entries for a stored node (the lowest levels are not stored).
+    _queue(the_log, [f"{i}".encode() for i in range(2**LOWEST_STORED_LEVEL)])
     services.seal(the_log.pk)
+    assert Node.objects.filter(log=the_log).exists()
     for change in (
         lambda: Entry.objects.filter(log=the_log).update(data=b"forged"),
         lambda: Entry.objects.filter(log=the_log).delete(),
@@ -159,4 +168,63 @@ def test_sealed_rows_cannot_be_changed_and_a_log_cannot_shrink():
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             change()
-    assert Entry.objects.filter(log=the_log).count() == 2
+    assert Entry.objects.filter(log=the_log).count() == 2**LOWEST_STORED_LEVEL
+
+
+def test_stored_nodes_are_the_complete_subtrees_from_the_lowest_stored_level():
+    # Batches that start and end inside blocks of 2**LOWEST_STORED_LEVEL leaves and inside
+    # higher subtrees, so that a seal completes nodes from leaves and nodes sealed before.
+    the_log = services.ensure_log(origin="test.example/poll/6", origin_id="poll-6", kind="test")
+    datas = [f"entry {i}".encode() for i in range(300)]
+    _queue(the_log, datas)
+    for batch in (1, 15, 17, 31, 64, 100, 72):
+        assert services.seal(the_log.pk, batch=batch) is not None
+    leaves = [merkle.leaf_hash(d) for d in datas]
+    expected = {
+        (level, j, merkle.root_from_leaf_hashes(leaves[j << level : (j + 1) << level]))
+        for level in range(LOWEST_STORED_LEVEL, len(datas).bit_length())
+        for j in range(len(datas) >> level)
+    }
+    stored = {
+        (level, index, bytes(h))
+        for level, index, h in Node.objects.filter(log=the_log).values_list(
+            "level", "index", "hash"
+        )
+    }
+    assert stored == expected
+    the_log.refresh_from_db()
+    assert bytes(the_log.root) == merkle.root_from_leaf_hashes(leaves)
+    # Proofs need the levels that are not stored: computed from the leaves.
+    for index in (0, 17, 150, 255, 256, 299):
+        proof = services.inclusion_proof(the_log, tree_size=300, index=index)
+        assert merkle.verify_inclusion(index, 300, leaves[index], proof.path, bytes(the_log.root))
+
+
+def test_a_seal_takes_the_oldest_entries_of_its_own_log_only():
+    first = services.ensure_log(origin="test.example/poll/7", origin_id="poll-7", kind="test")
+    second = services.ensure_log(origin="test.example/poll/8", origin_id="poll-8", kind="test")
+    now = timezone.now()
+    for n in range(6):  # the two logs' entries interleaved in the queue
+        for the_log in (first, second):
+            services.queue_entry(
+                log_id=the_log.pk, data=f"{the_log.pk}:{n}".encode(), ref=n, queued_at=now
+            )
+    checkpoint = services.seal(first.pk, batch=4)
+    assert checkpoint is not None and checkpoint.size == 4
+    sealed = Entry.objects.filter(log=first).order_by("index").values_list("data", flat=True)
+    assert [bytes(d) for d in sealed] == [f"{first.pk}:{n}".encode() for n in range(4)]
+    assert QueuedEntry.objects.filter(log=first).count() == 2
+    assert QueuedEntry.objects.filter(log=second).count() == 6
+    assert not Entry.objects.filter(log=second).exists()
+
+
+@pytest.mark.postgres_only
+def test_leaf_hashes_are_found_through_a_hash_index_on_postgresql():
+    # A B-tree of 64-character keys was most of the cost of writing an entry; equality is all
+    # that receipts and proofs ask of it.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'entry_leaf_hash'")
+        (definition,) = cursor.fetchone()
+    assert "USING hash (leaf_hash)" in definition
