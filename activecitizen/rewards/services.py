@@ -358,18 +358,20 @@ def place_order(
         earlier = _order_by_key(user, idempotency_key, reward)
         if earlier is not None:
             return PlacedOrder(order=earlier, created=False)
-    # After the replay above: a client retrying one order is not throttled for it.
-    ratelimit.hit_named(
-        "orders_per_person",
-        str(user.pk),
-        message=_("Too many orders at once. Try again in a minute."),
-    )
     _check_can_order(user=user, reward=reward, now=now)
     _check_limits(user=user, reward=reward)  # again under the lock below; here to say it first
     issue_point_id = _check_unit_available(reward, issue_point_id)
     account = PointsAccount.objects.filter(pk=user.pk).values_list("balance", flat=True).first()
     if (account or 0) < reward.price:
         raise _insufficient(balance=account or 0, amount=reward.price)
+    # Counted only for orders that would be placed: a retry of one order (the replay above) and
+    # a refusal that writes nothing (a flash crowd's late comers told `sold_out` from a read)
+    # cost no round trips to the cache.
+    ratelimit.hit_named(
+        "orders_per_person",
+        str(user.pk),
+        message=_("Too many orders at once. Try again in a minute."),
+    )
 
     try:
         with transaction.atomic():
