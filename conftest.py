@@ -3,9 +3,21 @@ tests skipped (loudly) elsewhere, and the browser harness for journeys (`make e2
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from activecitizen.core.testing.sms import SmsInbox
+
+# In CI the property tests (and the API fuzzing built on them) draw the same examples every
+# run, so a red build names a real regression that reruns the same way; on a developer's
+# machine they keep exploring new examples. `HYPOTHESIS_PROFILE=ci make test` reproduces CI.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 POSTGRES_ONLY_REASON = (
     "needs PostgreSQL, the database is {vendor}: `make test-postgres` runs it "

@@ -52,3 +52,26 @@ def test_errors_are_readable_utf8(client):
         HTTP_ACCEPT_LANGUAGE="ru",
     )
     assert "Такого номера".encode() in answer.content or "Это не номер".encode() in answer.content
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/rewards?q=a%00b", "q"),
+        ("/api/v1/rewards?q=%136%00.&affordable=true", "q"),
+        ("/api/v1/polls?x=\x00", "x"),
+    ],
+)
+def test_nul_in_a_query_parameter_is_422_naming_it(client, url, field):
+    # PostgreSQL text cannot hold U+0000: it must never reach a query (it was a 500 there).
+    answer = client.get(url)
+    assert answer.status_code == 422
+    body = shape(answer)
+    assert (body["code"], body["field"]) == ("invalid", field)
+    assert "NUL" in body["message"]
+
+
+def test_nul_in_a_page_query_is_a_400_page(client):
+    answer = client.get("/rewards/?q=%00")
+    assert answer.status_code == 400
+    assert b"<html" in answer.content.lower()
