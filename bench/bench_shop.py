@@ -6,8 +6,8 @@ one issue point: POST /api/v1/rewards/{id}/orders through gunicorn (BENCH_WORKER
 default 4, as bench_ballots) on PostgreSQL with production settings and Redis as the cache. The
 client is one Python process with asyncio, BENCH_CONNECTIONS requests in flight (default 32),
 a new connection per request (sync workers close them); all attempts are queued at once.
-Measured: attempts/s over the whole sale (first request sent to last answer), the orders/s of
-the units sold, p50/p99 latency, and in the same run the server's ceiling on GET /livez with the
+Measured: attempts/s over the whole sale (first request sent to last answer), how soon the last
+unit's order was answered and the orders/s until then, p50/p99 latency, and in the same run the server's ceiling on GET /livez with the
 same client. Afterwards the database is checked: exactly BENCH_UNITS orders, the rest a clean
 409 `sold_out`, no other answer, stock 0, and for every person the ledger sums to the balance,
 never below zero.
@@ -201,9 +201,10 @@ async def _storm(host: str, port: int, requests: list[bytes]) -> tuple[list, flo
     async def one(request: bytes):
         async with slots:
             try:
-                return await _attempt(host, port, request)
+                status, latency, body = await _attempt(host, port, request)
             except OSError:
-                return 0, 0.0, b""
+                return 0, 0.0, b"", time.perf_counter() - started
+            return status, latency, body, time.perf_counter() - started
 
     started = time.perf_counter()
     answers = await asyncio.gather(*(one(r) for r in requests))
@@ -220,7 +221,7 @@ def _http(method: str, path: str, host: str, headers: dict, body: bytes = b"") -
 def _summary(answers: list, seconds: float) -> dict:
     latencies = sorted(a[1] for a in answers if a[0])
     statuses: dict[str, int] = {}
-    for status, _latency, _body in answers:
+    for status, _latency, _body, _done in answers:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
     return {
         "requests": len(answers),
@@ -304,11 +305,15 @@ def measure(url: str) -> None:
             answers, seconds = asyncio.run(_storm(server.host, server.port, orders))
             flash = _summary(answers, seconds)
             codes: dict[str, int] = {}
-            for status, _latency, raw in answers:
+            for status, _latency, raw, _done in answers:
                 if status == 409:
                     code = json.loads(raw.decode() or "{}").get("code", "?")
                     codes[code] = codes.get(code, 0) + 1
-            sold = [latency for status, latency, _raw in answers if status == 201]
+            sold = [latency for status, latency, _raw, _done in answers if status == 201]
+            # When the last unit's order was answered: how fast the stock actually sold.
+            sold_out_after = max(
+                (done for status, _l, _r, done in answers if status == 201), default=0.0
+            )
             checked = json.loads(_run(CHECK_SALE, server.env, str(sale["reward_id"])))
             catalogue = json.loads(_run(CATALOGUE_TIMING, server.env, str(CATALOGUE), str(SAMPLES)))
 
@@ -318,7 +323,11 @@ def measure(url: str) -> None:
             f"p99 {flash['p99_ms']} ms  {flash['statuses']} 409 codes {codes}"
         )
         sale_span = max(sold) if sold else 0.0
-        print(f"sold {len(sold)} units; database afterwards: {checked}")
+        print(
+            f"sold {len(sold)} units in {sold_out_after:.2f} s "
+            f"({len(sold) / sold_out_after if sold_out_after else 0:.0f} orders/s); "
+            f"database afterwards: {checked}"
+        )
         for row in catalogue:
             print(f"{row['name']:<32} p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f} ms")
 
@@ -333,6 +342,12 @@ def measure(url: str) -> None:
         recorder.figure("flash sale p50", flash["p50_ms"], "ms")
         recorder.figure("flash sale p99", flash["p99_ms"], "ms")
         recorder.figure("flash sale orders", checked["orders"], "orders", checked=checked)
+        recorder.figure("flash sale sold out after", round(sold_out_after, 3), "s")
+        recorder.figure(
+            "flash sale orders/s until sold out",
+            round(len(sold) / sold_out_after, 1) if sold_out_after else 0,
+            "orders/s",
+        )
         recorder.figure(
             "order p50 (201 answers)",
             round(statistics.median(sold) * 1000, 2) if sold else 0,

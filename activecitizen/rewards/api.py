@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.responses import Status
 
-from activecitizen.accounts.auth import signed_in
+from activecitizen.accounts.auth import TokenHash, signed_in, signed_in_deferred
 from activecitizen.accounts.models import User
 from activecitizen.accounts.services import authenticate_token
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
@@ -363,7 +363,7 @@ def issue_points(
 
 @shop.post(
     "/rewards/{reward_id}/orders",
-    auth=signed_in,
+    auth=signed_in_deferred,
     response={201: OrderOut, 404: Error, 409: Error, 429: Error, **AUTH_ERRORS, **COMMON_ERRORS},
     summary="Order a reward (a retry with the same Idempotency-Key gets the same order)",
     description=(
@@ -381,8 +381,14 @@ def place_order(
     reward_id: int = Path(..., ge=1, le=MAX_ID),
     idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
 ):
+    # The app's token is read inside the order's first statement (see services.place_order).
+    person = (
+        {"token_hash": request.auth.key_hash}
+        if isinstance(request.auth, TokenHash)
+        else {"user": request.user}
+    )
     placed = services.place_order(
-        user=request.user,  # type: ignore[arg-type]
+        **person,  # type: ignore[arg-type]
         reward_id=reward_id,
         issue_point_id=payload.issue_point_id,
         idempotency_key=idempotency_key,

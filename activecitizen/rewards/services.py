@@ -16,13 +16,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activecitizen.accounts.models import User
+from activecitizen.accounts.models import ApiToken, User
+from activecitizen.accounts.services import TOKEN_TOUCH_INTERVAL, touch_token
 from activecitizen.core import ratelimit
-from activecitizen.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from activecitizen.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+)
 from activecitizen.notifications.services import notify
 from activecitizen.rewards.models import (
     Adjustment,
     Donation,
+    IssuePoint,
     LedgerEntry,
     Order,
     OrderEvent,
@@ -323,7 +331,8 @@ class PlacedOrder:
 
 def place_order(
     *,
-    user: User,
+    user: User | None = None,
+    token_hash: str | None = None,
     reward_id: int,
     issue_point_id: int | None = None,
     idempotency_key: str = "",
@@ -339,7 +348,13 @@ def place_order(
     `order:<id>`), and last takes a unit: the stock row only if it is above zero, or a free
     promo code. Taking the unit last keeps the hot stock row locked for the shortest time in a
     flash sale; when there is none, everything is rolled back and the answer is `sold_out`.
+
+    The person is `user`, or whoever holds the live bearer token whose SHA-256 is `token_hash`
+    (the app's orders: the token is read inside the first statement rather than looked up
+    before it, so a flash crowd's refusals cost one round trip each).
     """
+    if (user is None) == (token_hash is None):
+        raise ValueError("an order names its person by user or by token_hash")
     now = now or timezone.now()
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
@@ -347,23 +362,25 @@ def place_order(
             _("The Idempotency-Key is longer than %(n)s characters.") % {"n": IDEMPOTENCY_KEY_MAX},
             field="Idempotency-Key",
         )
-    reward = (
-        Reward.objects.select_related("partner", "campaign", "min_status")
-        .filter(pk=reward_id, is_published=True, partner__is_active=True)
-        .first()
-    )
-    if reward is None:
+    # Every refusal that needs no lock is decided from one read (a flash crowd's late comers
+    # cost one round trip each); only an attempt that may succeed loads the reward's objects.
+    sale = _sale_snapshot(user, token_hash, reward_id, issue_point_id, idempotency_key, now)
+    if sale is None:
+        raise NotSignedIn(_("Sign in first."))
+    if token_hash is not None and sale.token_stale:
+        touch_token(token_hash)
+    if sale.reward_missing:
         raise NotFound(_("There is no such reward."), code="reward_not_found")
-    if idempotency_key:
+    if sale.earlier_order_id is None:
+        _refuse_early(user, sale.user_id, reward_id, sale, issue_point_id)
+    user = user or _person(sale.user_id)  # only attempts that may succeed, and replays
+    reward = Reward.objects.select_related("partner", "campaign", "min_status").get(pk=reward_id)
+    if sale.earlier_order_id is not None:
         earlier = _order_by_key(user, idempotency_key, reward)
         if earlier is not None:
             return PlacedOrder(order=earlier, created=False)
-    _check_can_order(user=user, reward=reward, now=now)
-    _check_limits(user=user, reward=reward)  # again under the lock below; here to say it first
-    issue_point_id = _check_unit_available(reward, issue_point_id)
-    account = PointsAccount.objects.filter(pk=user.pk).values_list("balance", flat=True).first()
-    if (account or 0) < reward.price:
-        raise _insufficient(balance=account or 0, amount=reward.price)
+    if reward.delivery != Reward.Delivery.PICK_UP:
+        issue_point_id = None  # codes and donations come from no issue point
     # Counted only for orders that would be placed: a retry of one order (the replay above) and
     # a refusal that writes nothing (a flash crowd's late comers told `sold_out` from a read)
     # cost no round trips to the cache.
@@ -398,8 +415,9 @@ def place_order(
                 reference=f"order:{order.pk}",
                 idempotency_key=f"order:{order.pk}",
             )
-            _take_unit(order, reward, issue_point_id, now)
             OrderEvent.objects.create(order=order, action=OrderEvent.Action.PLACED, by=user, at=now)
+            # Last, so that the hot stock row stays locked only until the commit right after.
+            _take_unit(order, reward, issue_point_id, now)
     except IntegrityError:
         # Only a concurrent request with the same Idempotency-Key can get here (the account
         # lock serializes everything else): answer with the order it created.
@@ -419,6 +437,146 @@ def _order_by_key(user: User, key: str, reward: Reward) -> Order | None:
             field="Idempotency-Key",
         )
     return earlier
+
+
+@dataclass(frozen=True)
+class _Sale:
+    """What one read tells about an attempt to order (see `_sale_snapshot`)."""
+
+    user_id: int
+    token_stale: bool  # the token was last marked used over an hour ago
+    reward_missing: bool
+    earlier_order_id: int | None
+    price: int
+    delivery: str
+    not_yet: bool
+    over: bool
+    min_status_id: int | None
+    campaign_id: int | None
+    per_person_limit: int | None
+    taken_by_person: int
+    units_left: int | None  # at the chosen issue point; None: it does not give this reward
+    codes_left: bool
+    balance: int
+
+
+def _sale_snapshot(
+    user: User | None,
+    token_hash: str | None,
+    reward_id: int,
+    issue_point_id: int | None,
+    key: str,
+    now: datetime,
+) -> _Sale | None:
+    """The person (by user or token), the reward (published, its partner active), the person's
+    order with this key, their orders of it, the units left at the issue point, free codes and
+    the balance, in one statement; None when the token names nobody active."""
+    params: dict[str, Any] = {
+        "reward": reward_id,
+        "point": issue_point_id,
+        "key": key,
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "stale": connection.ops.adapt_datetimefield_value(now - TOKEN_TOUCH_INTERVAL),
+        "codes": Reward.Delivery.PROMO_CODE.value,
+    }
+    if user is not None:
+        person = "SELECT %(user)s AS id, FALSE AS stale"
+        params["user"] = user.pk
+    else:
+        person = _PERSON_BY_TOKEN
+        params["hash"] = token_hash
+    with connection.cursor() as cursor:
+        cursor.execute(_SALE_SQL.format(person=person), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _Sale(
+        user_id=row[0],
+        token_stale=bool(row[1]),
+        reward_missing=row[2] is None,
+        earlier_order_id=row[3],
+        price=row[4] or 0,
+        delivery=row[5] or "",
+        not_yet=bool(row[6]),
+        over=bool(row[7]),
+        min_status_id=row[8],
+        campaign_id=row[9],
+        per_person_limit=row[10],
+        taken_by_person=row[11] or 0,
+        units_left=row[12],
+        codes_left=bool(row[13]),
+        balance=row[14] or 0,
+    )
+
+
+def _person(user_id: int) -> User:
+    return User.objects.get(pk=user_id)
+
+
+_PERSON_BY_TOKEN = (
+    f"SELECT t.user_id AS id, (t.last_used_at IS NULL OR t.last_used_at < %(stale)s) AS stale "  # noqa: S608
+    f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+    "WHERE t.key_hash = %(hash)s AND t.revoked_at IS NULL AND u.is_active"
+)
+_SALE_SQL = (  # noqa: S608 - table names from the models; every value is a parameter
+    "WITH person AS ({{person}}) SELECT person.id, person.stale, r.id, "
+    "(SELECT o.id FROM {orders} o WHERE %(key)s <> '' AND o.user_id = person.id "
+    "AND o.idempotency_key = %(key)s), "
+    "r.price, r.delivery, "
+    "(r.sale_starts_at IS NOT NULL AND %(now)s < r.sale_starts_at), "
+    "(r.sale_ends_at IS NOT NULL AND %(now)s >= r.sale_ends_at), "
+    "r.min_status_id, r.campaign_id, r.per_person_limit, "
+    "(SELECT count(*) FROM {orders} o WHERE r.per_person_limit IS NOT NULL "
+    "AND o.user_id = person.id AND o.reward_id = r.id AND o.status IN ({counted})), "
+    "(SELECT s.quantity FROM {stock} s JOIN {points} ip ON ip.id = s.issue_point_id "
+    "WHERE s.reward_id = r.id AND s.issue_point_id = %(point)s AND ip.is_active), "
+    "EXISTS (SELECT 1 FROM {codes} c WHERE r.delivery = %(codes)s AND c.reward_id = r.id "
+    "AND c.order_id IS NULL), "
+    "(SELECT a.balance FROM {accounts} a WHERE a.user_id = person.id) "
+    "FROM person LEFT JOIN ({rewards} r JOIN {partners} p ON p.id = r.partner_id "
+    "AND p.is_active) ON r.id = %(reward)s AND r.is_published"
+).format(
+    orders=Order._meta.db_table,
+    stock=Stock._meta.db_table,
+    points=IssuePoint._meta.db_table,
+    codes=PromoCode._meta.db_table,
+    accounts=PointsAccount._meta.db_table,
+    rewards=Reward._meta.db_table,
+    partners=Partner._meta.db_table,
+    counted=", ".join(f"'{status}'" for status in _COUNTED),
+)
+
+
+def _refuse_early(
+    user: User | None, user_id: int, reward_id: int, sale: _Sale, issue_point_id: int | None
+) -> None:
+    """The refusals of `place_order` before its transaction, in the order it gives them: the
+    sale window, the status and the campaign, the limits, the unit, the points."""
+    if sale.not_yet:
+        raise Conflict(_("This reward is not on sale yet."), code="not_on_sale")
+    if sale.over:
+        raise Conflict(_("This reward is no longer on sale."), code="not_on_sale")
+    if sale.min_status_id is not None or sale.campaign_id is not None:
+        # Rare rewards with a status or campaign rule: their checks read more.
+        reward = Reward.objects.select_related("campaign", "min_status").get(pk=reward_id)
+        person = user or _person(user_id)
+        _check_can_order(user=person, reward=reward, now=timezone.now())
+        _check_limits(user=person, reward=reward)
+    elif sale.per_person_limit is not None and sale.taken_by_person >= sale.per_person_limit:
+        raise _limit_reached(sale.per_person_limit)
+    if sale.delivery == Reward.Delivery.PICK_UP:
+        if issue_point_id is None:
+            raise InvalidInput(
+                _("Choose where to pick it up."), code="required", field="issue_point_id"
+            )
+        if sale.units_left is None:
+            raise _not_given_there()
+        if sale.units_left <= 0:
+            raise _sold_out()
+    elif sale.delivery == Reward.Delivery.PROMO_CODE and not sale.codes_left:
+        raise _sold_out()
+    if sale.balance < sale.price:
+        raise _insufficient(balance=sale.balance, amount=sale.price)
 
 
 def _check_can_order(*, user: User, reward: Reward, now: datetime) -> None:
@@ -455,45 +613,24 @@ def _check_can_order(*, user: User, reward: Reward, now: datetime) -> None:
             )
 
 
-def _check_unit_available(reward: Reward, issue_point_id: int | None) -> int | None:
-    """The issue point to take the unit from (None for codes and donations); refuses a point
-    that does not give this reward, and answers `sold_out` early without any lock."""
-    if reward.delivery == Reward.Delivery.PICK_UP:
-        if issue_point_id is None:
-            raise InvalidInput(
-                _("Choose where to pick it up."), code="required", field="issue_point_id"
-            )
-        quantity = (
-            Stock.objects.filter(
-                reward=reward, issue_point_id=issue_point_id, issue_point__is_active=True
-            )
-            .values_list("quantity", flat=True)
-            .first()
-        )
-        if quantity is None:
-            raise InvalidInput(
-                _("This reward is not given at that issue point."),
-                code="invalid",
-                field="issue_point_id",
-            )
-        if quantity <= 0:
-            raise _sold_out()
-        return issue_point_id
-    free_codes = PromoCode.objects.filter(reward=reward, order__isnull=True)
-    if reward.delivery == Reward.Delivery.PROMO_CODE and not free_codes.exists():
-        raise _sold_out()
-    return None
+def _not_given_there() -> InvalidInput:
+    return InvalidInput(
+        _("This reward is not given at that issue point."), code="invalid", field="issue_point_id"
+    )
+
+
+def _limit_reached(n: int) -> Conflict:
+    return Conflict(
+        _("You have ordered this reward as many times as one person may (%(n)d).") % {"n": n},
+        code="limit_reached",
+    )
 
 
 def _check_limits(*, user: User, reward: Reward) -> None:
     if reward.per_person_limit is not None:
         taken = Order.objects.filter(user=user, reward=reward, status__in=_COUNTED).count()
         if taken >= reward.per_person_limit:
-            raise Conflict(
-                _("You have ordered this reward as many times as one person may (%(n)d).")
-                % {"n": reward.per_person_limit},
-                code="limit_reached",
-            )
+            raise _limit_reached(reward.per_person_limit)
     if reward.campaign is not None:
         taken = Order.objects.filter(
             user=user, campaign=reward.campaign, status__in=_COUNTED

@@ -230,6 +230,40 @@ def test_ordering_needs_sign_in_and_a_sane_body(client):
     assert missing.status_code == 404 and missing.json()["code"] == "reward_not_found"
 
 
+def test_an_order_by_a_token_nobody_holds_is_401_and_writes_nothing(client):
+    # The app's token is read inside the order's first statement, not before it.
+    from activecitizen.accounts.models import ApiToken
+
+    reward = new_reward(price=10)
+    body = {"issue_point_id": point_of(reward)}
+    person = new_person(points=100)
+    auth = bearer(person)
+    ApiToken.objects.filter(user=person).update(revoked_at=later(0))
+    gone = new_person(points=100)
+    gone_auth = bearer(gone)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    before = written()
+    revoked = post(client, order_url(reward), body, **auth)
+    assert revoked.status_code == 401 and revoked.json()["code"] == "not_authenticated"
+    unknown = post(client, order_url(reward), body, HTTP_AUTHORIZATION="Bearer nobody-has-this")
+    assert unknown.status_code == 401
+    assert post(client, order_url(reward), body, **gone_auth).status_code == 401
+    assert written() == before
+
+
+def test_a_refused_order_still_marks_the_token_used(client):
+    from activecitizen.accounts.models import ApiToken
+
+    reward = new_reward(price=10, units=0)
+    person = new_person(points=100)
+    auth = bearer(person)
+    assert ApiToken.objects.get(user=person).last_used_at is None
+    answer = post(client, order_url(reward), {"issue_point_id": point_of(reward)}, **auth)
+    assert answer.json()["code"] == "sold_out"
+    assert ApiToken.objects.get(user=person).last_used_at is not None
+
+
 # --- My orders -----------------------------------------------------------------------------------
 
 
