@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from activecitizen.accounts.api import router as accounts_router
 from activecitizen.core.api import Utf8JSONRenderer, install_error_handlers
 from activecitizen.geo.api import router as geo_router
+from activecitizen.house.api import router as house_router
 from activecitizen.notifications.api import router as notifications_router
 from activecitizen.polls.api import router as polls_router
 from activecitizen.rewards.api import router as rewards_router
@@ -32,3 +33,4 @@ api.add_router("", rewards_router)
 api.add_router("", shop_router)
 api.add_router("", polls_router)
 api.add_router("", transparency_router)
+api.add_router("", house_router)

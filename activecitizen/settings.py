@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "activecitizen.rewards",
     "activecitizen.transparency",
     "activecitizen.polls",
+    "activecitizen.house",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +311,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "polls.open_and_close_polls": {
         "task": "activecitizen.polls.tasks.open_and_close_polls",
         "schedule": timedelta(seconds=15),
+    },
+    "house.advance_meetings": {
+        "task": "activecitizen.house.tasks.advance_meetings",
+        "schedule": timedelta(minutes=1),
+    },
+    "house.seal_meeting_logs": {
+        "task": "activecitizen.house.tasks.seal_meeting_logs",
+        "schedule": timedelta(seconds=5),
     },
 }
 # Fold each ballot into the counts as soon as it is cast (handy without a worker); with a

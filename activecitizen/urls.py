@@ -24,6 +24,7 @@ urlpatterns = [
     path("notifications/", include("activecitizen.notifications.urls")),
     path("rewards/", include("activecitizen.rewards.urls")),
     path("polls/", include("activecitizen.polls.urls")),
+    path("house/", include("activecitizen.house.urls")),
     path("", include("activecitizen.transparency.urls")),
     path("", include("activecitizen.core.urls")),
 ]
