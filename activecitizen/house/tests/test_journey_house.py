@@ -1,7 +1,9 @@
-"""Journey: owners of a building vote in their general meeting online, the administrator closes
-it and publishes the protocol, and an owner sees the results and the protocol's link."""
+"""Journey: the administrator calls a meeting in the admin and publishes its notice; when voting
+opens, owners vote online; the administrator publishes the protocol, and an owner sees the
+results and downloads the protocol."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -9,7 +11,7 @@ from playwright.sync_api import expect
 
 from activecitizen.core.testing.browser import path_is, sign_in, sign_out
 from activecitizen.house import services
-from activecitizen.house.models import MeetingBallot
+from activecitizen.house.models import Meeting, MeetingBallot
 from activecitizen.house.tests import house_fixtures as make
 
 pytestmark = pytest.mark.browser
@@ -22,25 +24,45 @@ def test_owners_vote_in_their_meeting_and_see_the_results(page):
     make.ownership(make.premises(home, "1", "60.00"), owner=owner, name="Иванов Иван")
     make.ownership(make.premises(home, "2", "50.00"), owner=second, name="Петрова Анна")
     make.ownership(make.premises(home, "3", "90.00"), name="Сидоров Пётр")
-    admin = make.house_administrator(home, first_name="Ольга", last_name="Управдомова")
+    make.house_administrator(
+        home, phone="+79161120009", first_name="Ольга", last_name="Управдомова"
+    )
 
-    # The administrator's meeting: the notice went out 11 days before voting, which opened an
-    # hour ago and lasts two weeks.
+    # The administrator calls the meeting in the admin: a draft with two questions, voting
+    # from 12 days ahead for two weeks; then publishes its notice.
+    sign_in(page, "+7 916 112-00-09")
+    page.goto("/admin/house/meeting/add/")
+    first_day = timezone.localdate() + timedelta(days=12)
+    page.select_option('select[name="building"]', str(home.pk))
+    page.fill('input[name="title"]', "Годовое собрание собственников")
+    page.fill('input[name="voting_starts_at_0"]', first_day.isoformat())
+    page.fill('input[name="voting_starts_at_1"]', "09:00:00")
+    page.fill('input[name="voting_ends_at_0"]', (first_day + timedelta(days=14)).isoformat())
+    page.fill('input[name="voting_ends_at_1"]', "21:00:00")
+    page.fill('input[name="items-0-title"]', "Выбрать совет дома")
+    page.fill('textarea[name="items-0-proposal"]', "Избрать совет.")
+    page.fill('input[name="items-1-title"]', "Установить шлагбаум")
+    page.fill('textarea[name="items-1-proposal"]', "Установить.")
+    page.locator('#content-main input[type="submit"]').click()
+    expect(page.locator('form[action$="/do/publish_notice/"] button')).to_be_visible()
+    meeting = Meeting.objects.get()
+    assert (meeting.status, meeting.items.count()) == (Meeting.Status.DRAFT, 2)
+    page.locator('form[action$="/do/publish_notice/"] button').click()
+    expect(page.locator('form[action$="/do/publish_notice/"]')).to_have_count(0)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.NOTICE
+    sign_out_of_admin(page)
+
+    # Twelve days pass (the clock is moved, not waited for): voting opened an hour ago, and
+    # the scheduler's task starts it, freezing the register.
     starts = timezone.now() - timedelta(hours=1)
     ends = starts + timedelta(days=14)
-    meeting = services.create_meeting(
-        building=home,
-        by=admin,
-        title="Годовое собрание собственников",
+    Meeting.objects.filter(pk=meeting.pk).update(
+        notice_published_at=starts - timedelta(days=12),
         voting_starts_at=starts,
         voting_ends_at=ends,
-        items=[
-            services.AgendaItemInput(title="Выбрать совет дома", proposal="Избрать совет."),
-            services.AgendaItemInput(title="Установить шлагбаум", proposal="Установить."),
-        ],
     )
-    services.publish_notice(meeting=meeting, by=admin, now=starts - timedelta(days=11))
-    services.start_voting(meeting=meeting, now=starts)
+    assert services.advance_meetings() == (1, 0)
 
     # The owner signs in, finds the meeting under "My house" and opens it.
     sign_in(page, "+7 916 112-00-01")
@@ -72,12 +94,18 @@ def test_owners_vote_in_their_meeting_and_see_the_results(page):
     expect(page.locator("#my-ballot")).to_be_visible()
     assert MeetingBallot.objects.count() == 2
 
-    # Voting ends, the meeting is counted, and the administrator publishes the protocol.
-    services.end_voting(meeting=meeting, now=ends)
-    services.publish_protocol(meeting=meeting, by=admin, now=ends + timedelta(days=1))
+    # Voting ends (the scheduler counts it), and the administrator publishes the protocol.
+    assert services.advance_meetings(now=ends) == (0, 1)
+    sign_out(page)
+    sign_in(page, "+7 916 112-00-09")
+    page.goto(f"/admin/house/meeting/{meeting.pk}/change/")
+    page.locator('form[action$="/do/publish_protocol/"] button').click()
+    expect(page.locator('form[action$="/do/publish_protocol/"]')).to_have_count(0)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.PROTOCOL
+    sign_out_of_admin(page)
 
     # The first owner comes back: the results and the protocol's link are there.
-    sign_out(page)
     sign_in(page, "+7 916 112-00-01")
     page.goto(f"/house/meetings/{meeting.pk}/")
     results = page.locator("main section.house-results")
@@ -94,3 +122,17 @@ def test_owners_vote_in_their_meeting_and_see_the_results(page):
     expect(tables.nth(1).locator("tr.choice-for")).to_contain_text("50,00")
     protocol = page.locator("#protocol-link")
     expect(protocol).to_have_attribute("href", f"/house/meetings/{meeting.pk}/protocol/")
+
+    # The protocol opens, and its PDF downloads.
+    protocol.click()
+    path_is(page, f"/house/meetings/{meeting.pk}/protocol/")
+    expect(page.locator("main")).to_contain_text("Годовое собрание собственников")
+    with page.expect_download() as download:
+        page.locator(f'a[href="/house/meetings/{meeting.pk}/protocol/protocol.pdf"]').click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def sign_out_of_admin(page) -> None:
+    """Back to the site, signed out (the admin's own pages have no site header)."""
+    page.goto("/")
+    sign_out(page)
