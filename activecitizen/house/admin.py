@@ -14,6 +14,7 @@ service's message when it refuses. Ballots are only looked at.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -29,14 +30,16 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.core.errors import DomainError
-from activecitizen.house import community, counting, register, selectors, services
+from activecitizen.house import community, counting, register, selectors, services, surveys
 from activecitizen.house.models import (
     AgendaItem,
     Announcement,
@@ -53,6 +56,7 @@ from activecitizen.house.models import (
     RegisterEntry,
     Resident,
 )
+from activecitizen.polls.editing import QuestionDraft
 
 REJECTED_SHOWN = 500
 REGISTER_FILE_MAX_BYTES = 5 * 1024 * 1024
@@ -205,20 +209,65 @@ class BuildingAdmin(BuildingScopedAdmin):
         if building.pk is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a> · {}',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · {}',
             reverse("admin:house_premises_changelist") + f"?building__id__exact={building.pk}",
             gettext("premises"),
             reverse("admin:house_building_import", args=[building.pk]),
             gettext("import the register from CSV"),
+            reverse("admin:house_building_survey", args=[building.pk]),
+            gettext("surveys of the residents"),
             gettext("total area %(area)s m²") % {"area": selectors.building_total_area(building)},
         )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)
+        survey = self.admin_site.admin_view(self.survey_view)
         return [
             path("<int:building_id>/import/", view, name="house_building_import"),
+            path("<int:building_id>/survey/", survey, name="house_building_survey"),
             *super().get_urls(),
         ]
+
+    def survey_view(self, request: HttpRequest, building_id: int) -> HttpResponse:
+        """Ask the building's owners and residents a question (a survey, not a meeting), and
+        see the surveys asked before with their results."""
+        building = self.get_object(request, str(building_id))
+        if not selectors.may_administer(request.user, building):
+            raise PermissionDenied
+        form = SurveyForm(request.POST or None)
+        status = 200
+        if request.method == "POST":
+            status = 422
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    survey = surveys.create_building_survey(
+                        building=building,
+                        by=request.user,
+                        title=data["title"],
+                        description=data["description"],
+                        questions=[QuestionDraft(text=data["question"], options=data["options"])],
+                        closes_at=timezone.now() + timedelta(days=data["days"]),
+                    )
+                except DomainError as error:
+                    form.add_error(None, _error_text(error))
+                    status = error.status
+                else:
+                    messages.success(
+                        request,
+                        gettext("The survey «%(title)s» is open: the residents are told.")
+                        % {"title": survey.title},
+                    )
+                    return redirect(reverse("admin:house_building_survey", args=[building.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": building,
+            "title": gettext("Surveys: %(building)s") % {"building": building},
+            "form": form,
+            "surveys": surveys.surveys_of(building)[:50],
+        }
+        return TemplateResponse(request, "admin/house/building/survey.html", context, status=status)
 
     def import_view(self, request: HttpRequest, building_id: int) -> HttpResponse:
         """Paste or upload a CSV of premises and owners; a report of every row follows."""
@@ -354,6 +403,31 @@ class ResidentAdmin(BuildingScopedAdmin):
 
 
 # --- Claims -------------------------------------------------------------------------------------
+
+
+class SurveyForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    description = forms.CharField(
+        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    question = forms.CharField(label=_("question"), max_length=500)
+    options = forms.CharField(
+        label=_("answers"),
+        help_text=_("One answer per line, at least two."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    days = forms.IntegerField(
+        label=_("open for, days"), min_value=1, max_value=surveys.SURVEY_DAYS_MAX, initial=7
+    )
+
+    def clean_options(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["options"].splitlines()]
+        lines = [line for line in lines if line]
+        if len(lines) < 2:
+            raise forms.ValidationError(_("Give at least two answers, one per line."))
+        if len(lines) > 20 or any(len(line) > 300 for line in lines):
+            raise forms.ValidationError(_("At most 20 answers of 300 characters each."))
+        return lines
 
 
 class RejectClaimsForm(forms.Form):

@@ -9,9 +9,10 @@ class HouseConfig(AppConfig):
 
     def ready(self) -> None:
         from activecitizen.core.demo import register_demo_step
-        from activecitizen.house import notices
+        from activecitizen.house import notices, surveys
         from activecitizen.house.demo import seed_house
         from activecitizen.notifications import kinds
+        from activecitizen.polls.audience import register_restriction
 
         register_role_permissions()
         # After the shop (order 30): the demo people exist by then; nothing here depends on
@@ -23,6 +24,11 @@ class HouseConfig(AppConfig):
         kinds.register("meeting_cancelled", notices.meeting_cancelled)
         kinds.register("meeting_demanded", notices.meeting_demanded)
         kinds.register("building_announcement", notices.building_announcement)
+        kinds.register("building_survey", notices.building_survey)
+        # Building surveys are polls whose audience is the building's owners and residents.
+        register_restriction(
+            "building", people=surveys.building_people, reason=surveys.not_your_building
+        )
 
 
 def _crud(*models: str, actions: tuple[str, ...] = ("view", "add", "change", "delete")) -> list:

@@ -27,9 +27,10 @@ from django.utils import timezone
 from activecitizen.accounts.models import User
 from activecitizen.accounts.roles import Role
 from activecitizen.geo.models import District
-from activecitizen.house import register, services
+from activecitizen.house import register, services, surveys
 from activecitizen.house.models import Building, Meeting, RegisterEntry
 from activecitizen.house.selectors import owner_key
+from activecitizen.polls.editing import QuestionDraft
 
 HOUSE_ADMIN_PHONE = "+79990000006"
 RESIDENT_PHONE_BASE = 79991000000
@@ -168,7 +169,29 @@ def seed_house(rng: random.Random) -> str:
     meetings += _meeting_published(buildings[1], admin, rng, now)
     meetings += _meeting_draft(buildings[2], admin, now)
     services.seal_meeting_logs()
-    return f"{len(made)} buildings and {meetings} meetings created"
+    asked = _survey(buildings[0], admin, now)
+    return f"{len(made)} buildings, {meetings} meetings and {asked} survey created"
+
+
+def _survey(building: Building, admin: User, now: datetime) -> int:
+    """A building survey open for a week, in the building of the meeting in voting."""
+    if surveys.surveys_of(building).exists():
+        return 0
+    surveys.create_building_survey(
+        building=building,
+        by=admin,
+        title="Озеленение двора",
+        description="Совет дома предлагает высадить деревья и кустарники во дворе.",
+        questions=[
+            QuestionDraft(
+                text="Что посадить во дворе весной?",
+                options=["Липы", "Сирень и шиповник", "Цветники у подъездов", "Ничего не сажать"],
+            )
+        ],
+        closes_at=now + timedelta(days=7),
+        now=now,
+    )
+    return 1
 
 
 # --- People and buildings -----------------------------------------------------------------------

@@ -66,3 +66,11 @@ def building_announcement(params: Mapping[str, Any]) -> Rendered:
         title=params["title"],
         text=_("An announcement to everyone at %(address)s.") % {"address": params["address"]},
     )
+
+
+def building_survey(params: Mapping[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("A survey of your building: %(title)s") % {"title": params["title"]},
+        text=_("The administrator of %(address)s asks the owners and residents.")
+        % {"address": params["address"]},
+    )

@@ -9,6 +9,7 @@ tests keep them in agreement.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -35,6 +36,7 @@ class Audience:
     gender: str
     interest_ids: frozenset[int]
     min_verification: int
+    restriction: str = ""  # e.g. "building:12": only that section's people (see below)
 
     @classmethod
     def of(cls, poll: Poll) -> Audience:
@@ -47,7 +49,38 @@ class Audience:
             gender=poll.audience_gender,
             interest_ids=frozenset(i.pk for i in poll.audience_interests.all()),
             min_verification=poll.min_verification,
+            restriction=poll.audience_restriction,
         )
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Who a section's own polls are for: `people(argument)` is a filter over users (e.g. the
+    owners and residents of building 12 for "building:12"), `reason` what someone outside
+    is told."""
+
+    people: Callable[[str], Q]
+    reason: Callable[[], str | Promise]
+
+
+_RESTRICTIONS: dict[str, Restriction] = {}
+
+
+def register_restriction(
+    kind: str, *, people: Callable[[str], Q], reason: Callable[[], str | Promise]
+) -> None:
+    """Called by a section from its AppConfig.ready(): polls never import the sections that
+    use them (DESIGN.md), they are told who "building:12" is."""
+    _RESTRICTIONS[kind] = Restriction(people=people, reason=reason)
+
+
+def restriction_filter(restriction: str) -> Q:
+    """The people a restriction admits; an unknown kind admits nobody (a section removed)."""
+    kind, _sep, argument = restriction.partition(":")
+    known = _RESTRICTIONS.get(kind)
+    if known is None:
+        return Q(pk__in=[])
+    return known.people(argument)
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class Person:
     gender: str
     interest_ids: frozenset[int]
     verification: int
+    user_id: int | None = None  # for a restricted audience, asked of the database
 
     @classmethod
     def of(cls, user: User) -> Person:
@@ -82,6 +116,7 @@ class Person:
             gender=user.gender,
             interest_ids=interest_ids,
             verification=user.verification,
+            user_id=user.pk,
         )
 
 
@@ -132,6 +167,17 @@ def reasons_not_in_audience(audience: Audience, person: Person, today: date) -> 
                 "verify your residence at a public service centre."
             )
         )
+    if audience.restriction:
+        admitted = (
+            person.user_id is not None
+            and User.objects.filter(restriction_filter(audience.restriction))
+            .filter(pk=person.user_id)
+            .exists()
+        )
+        if not admitted:
+            kind = audience.restriction.partition(":")[0]
+            known = _RESTRICTIONS.get(kind)
+            reasons.append(known.reason() if known else _("This poll is not open to you."))
     return reasons
 
 
@@ -168,6 +214,8 @@ def audience_filter(audience: Audience, today: date) -> Q:
             ).values("user_id")
         )
     rule &= Q(verification__gte=audience.min_verification)
+    if audience.restriction:
+        rule &= restriction_filter(audience.restriction)
     return rule
 
 

@@ -82,6 +82,7 @@ def validate_poll_for_schedule(poll: Poll, *, now: datetime | None = None) -> li
         )
     if (
         poll.scope == Poll.Scope.SECTORAL
+        and not poll.audience_restriction
         and not poll.audience_interests.exists()
         and poll.age_min is None
         and poll.age_max is None
@@ -235,6 +236,71 @@ def schedule_poll(*, poll: Poll, by: User, now: datetime | None = None) -> Poll:
         fresh.status = Poll.Status.OPEN if fresh.opens_at <= now else Poll.Status.SCHEDULED
         fresh.save(update_fields=["status", "updated_at"])
     return _done(poll, fresh, by, "scheduled")
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    text: str
+    options: Sequence[str]
+
+
+def open_section_poll(
+    *,
+    title: str,
+    description: str,
+    questions: Sequence[QuestionDraft],
+    closes_at: datetime,
+    restriction: str,
+    by: User,
+    category: str = Poll.Category.HOUSING,
+    points: int = 0,
+    now: datetime | None = None,
+) -> Poll:
+    """A poll another section runs for its own people (a building's survey): single-choice
+    questions, open at once until `closes_at`, its audience only the people `restriction`
+    names (see audience.register_restriction). The calling section has checked that `by` may
+    ask them; the poll passes the same checks as an editor's before it opens."""
+    now = now or timezone.now()
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title:
+        raise InvalidInput(_("Give the poll a title."), code="required", field="title")
+    if len(title) > Poll._meta.get_field("title").max_length:
+        raise InvalidInput(_("The title is too long."), code="too_long", field="title")
+    if not restriction:
+        raise ValueError("a section's poll names whom it is for")
+    if closes_at <= now:
+        raise InvalidInput(_("The poll must close in the future."), field="closes_at")
+    with transaction.atomic():
+        poll = Poll.objects.create(
+            title=title,
+            description=description,
+            category=category,
+            scope=Poll.Scope.SECTORAL,
+            opens_at=now,
+            closes_at=closes_at,
+            points=points,
+            audience_restriction=restriction,
+            created_by=by,
+        )
+        for position, draft in enumerate(questions):
+            text = (draft.text or "").strip()
+            if not text:
+                raise InvalidInput(
+                    _("Question %(n)s has no text.") % {"n": position + 1}, field="questions"
+                )
+            question = Question.objects.create(poll=poll, position=position, text=text[:500])
+            Option.objects.bulk_create(
+                Option(question=question, position=n, text=text)
+                for n, text in enumerate(o.strip()[:300] for o in draft.options if o.strip())
+            )
+        problems = validate_poll_for_schedule(poll, now=now)
+        if problems:
+            raise PollNotReady(problems)  # rolls the poll back: nothing is written
+        poll.status = Poll.Status.OPEN
+        poll.save(update_fields=["status", "updated_at"])
+    logger.info("section poll %s opened for %s by %s", poll.pk, restriction, by.pk)
+    _forget(poll.pk)
+    return poll
 
 
 def unschedule_poll(*, poll: Poll, by: User) -> Poll:

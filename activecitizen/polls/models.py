@@ -100,6 +100,12 @@ class Poll(TimeStampedModel):
         default=1,
     )
 
+    # Set by another section for a poll of its own people only, e.g. "building:12" (a building
+    # survey); the section registers who that is (polls.audience.register_restriction).
+    audience_restriction = models.CharField(
+        _("only for"), max_length=60, blank=True, editable=False
+    )
+
     # Kept by the tally: how many ballots are counted in the published numbers.
     ballots_counted = models.PositiveIntegerField(_("ballots counted"), default=0)
 

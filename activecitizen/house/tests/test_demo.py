@@ -122,3 +122,12 @@ def test_the_house_step_alone_is_fast():
     demo.seed_house(random.Random(2026))
     assert time.monotonic() - started < 3
     assert Meeting.objects.count() == 3
+
+
+def test_the_demo_has_a_building_survey_the_demo_resident_may_answer(seeded):
+    from activecitizen.accounts.models import User
+    from activecitizen.polls import selectors as poll_selectors
+
+    resident = User.objects.get(phone="+79991000001")
+    surveys = [p for p in poll_selectors.polls_for(resident) if p.poll.audience_restriction]
+    assert [p.can_vote for p in surveys] == [True]
