@@ -4,7 +4,6 @@ now, a published protocol with a quorum, a draft; and a second run that adds not
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from django.core.management import call_command
@@ -114,13 +113,13 @@ def test_a_draft_is_there(seeded):
     assert draft.items.count() == 2
 
 
-def test_the_house_step_alone_is_fast():
+def test_the_house_step_runs_alone_on_the_residents_it_finds():
+    # How fast it runs is not a test's business (a busy machine would fail it): the step's
+    # time shows in `seed_demo`'s output.
     User.objects.bulk_create(
         User(phone=demo._phone(n), first_name="Имя", last_name=f"Житель{n}") for n in range(1, 101)
     )
-    started = time.monotonic()
     demo.seed_house(random.Random(2026))
-    assert time.monotonic() - started < 3
     assert Meeting.objects.count() == 3
 
 
