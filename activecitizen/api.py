@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from activecitizen.accounts.api import router as accounts_router
 from activecitizen.core.api import Utf8JSONRenderer, install_error_handlers
+from activecitizen.discussions.api import router as discussions_router
 from activecitizen.geo.api import router as geo_router
 from activecitizen.house.api import router as house_router
 from activecitizen.notifications.api import router as notifications_router
@@ -34,3 +35,6 @@ api.add_router("", shop_router)
 api.add_router("", polls_router)
 api.add_router("", transparency_router)
 api.add_router("", house_router)
+api.add_router("", "activecitizen.pulse.api.router")
+api.add_router("", discussions_router)
+api.add_router("", "activecitizen.novelties.api.router")

@@ -106,6 +106,9 @@ INSTALLED_APPS = [
     "activecitizen.transparency",
     "activecitizen.polls",
     "activecitizen.house",
+    "activecitizen.pulse",
+    "activecitizen.discussions",
+    "activecitizen.novelties",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,9 @@ urlpatterns = [
     path("rewards/", include("activecitizen.rewards.urls")),
     path("polls/", include("activecitizen.polls.urls")),
     path("house/", include("activecitizen.house.urls")),
+    path("pulse/", include("activecitizen.pulse.urls")),
+    path("discussions/", include("activecitizen.discussions.urls")),
+    path("novelties/", include("activecitizen.novelties.urls")),
     path("", include("activecitizen.transparency.urls")),
     path("", include("activecitizen.core.urls")),
 ]
