@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "activecitizen.polls",
     "activecitizen.house",
     "activecitizen.pulse",
+    "activecitizen.decisions",
+    "activecitizen.news",
     "activecitizen.discussions",
     "activecitizen.novelties",
 ]

@@ -26,8 +26,10 @@ urlpatterns = [
     path("polls/", include("activecitizen.polls.urls")),
     path("house/", include("activecitizen.house.urls")),
     path("pulse/", include("activecitizen.pulse.urls")),
+    path("decisions/", include("activecitizen.decisions.urls")),
     path("discussions/", include("activecitizen.discussions.urls")),
     path("novelties/", include("activecitizen.novelties.urls")),
+    path("news/", include("activecitizen.news.urls")),
     path("", include("activecitizen.transparency.urls")),
     path("", include("activecitizen.core.urls")),
 ]
