@@ -928,25 +928,48 @@ class MeetingAdmin(BuildingScopedAdmin):
             )
         return super().change_view(request, object_id, form_url, extra)
 
-    def save_formset(self, request, form, formset, change):
-        """The draft's agenda as edited; the items are numbered 1, 2, … in the order shown."""
-        meeting = form.instance
-        items = formset.save(commit=False)
-        for removed in formset.deleted_objects:
-            removed.delete()
-        last = max(meeting.items.values_list("number", flat=True), default=0)
-        for item in items:
-            if item.number is None:
-                last += 1
-                item.number = last
-            item.save()
-        ordered = list(meeting.items.order_by("number", "pk"))
-        if [i.number for i in ordered] != list(range(1, len(ordered) + 1)):
-            # Two steps, so that the unique (meeting, number) never sees two items at once.
-            for shift in (1000, 0):
-                for n, item in enumerate(ordered, start=1):
-                    item.number = n + shift
-                    item.save(update_fields=["number"])
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # a draft is written by `services.edit_draft` with its agenda, in save_related
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """The draft and its agenda as edited, through the service (the items are numbered
+        1, 2, … in the order shown); a refusal is shown and nothing is written."""
+        agenda = next(f for f in formsets if f.model is AgendaItem)
+        items = [
+            services.AgendaItemInput(
+                title=row.cleaned_data.get("title", ""),
+                proposal=row.cleaned_data.get("proposal", ""),
+                subject=row.cleaned_data.get("subject", "other"),
+                entrance=row.cleaned_data.get("entrance"),
+            )
+            for row in agenda.forms
+            if row not in agenda.deleted_forms
+            and row.cleaned_data
+            and (row.instance.pk is not None or row.has_changed())
+        ]
+        # The admin's history entry reads these; the service, not the formset, wrote the rows.
+        agenda.new_objects, agenda.changed_objects, agenda.deleted_objects = [], [], []
+        data = form.cleaned_data
+        try:
+            services.edit_draft(
+                meeting=form.instance,
+                by=request.user,
+                title=data["title"],
+                form=data["form"],
+                initiator_name=data.get("initiator_name", ""),
+                place=data.get("place", ""),
+                voting_starts_at=data["voting_starts_at"],
+                voting_ends_at=data["voting_ends_at"],
+                items=items,
+            )
+        except DomainError as error:
+            messages.error(request, _error_text(error))
+            request._house_draft_refused = True  # type: ignore[attr-defined]
+
+    def response_change(self, request, obj):
+        if getattr(request, "_house_draft_refused", False):
+            return redirect(request.path)  # the refusal's message only, not "changed"
+        return super().response_change(request, obj)
 
     # Creating a meeting: the service writes it
 

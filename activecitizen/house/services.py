@@ -109,16 +109,7 @@ def create_meeting(
         raise InvalidInput(_("Unknown form of the meeting."), field="form")
     check_voting_period(voting_starts_at, voting_ends_at)
     checked = _checked_items(items)
-    entrances = set(building.entrances.values_list("number", flat=True))
-    first_day = timezone.localdate(voting_starts_at)
-    for n, item in enumerate(checked, start=1):
-        rule = rule_for(item.subject, first_day)
-        if rule.decision_type == DecisionType.ITEM_4_5 and item.entrance not in entrances:
-            raise InvalidInput(
-                _("Item %(n)d is decided by the owners of one entrance: name the entrance.")
-                % {"n": n},
-                field=f"items.{n}",
-            )
+    _check_entrances(building, checked, timezone.localdate(voting_starts_at))
     with transaction.atomic():
         # Numbers follow on per building; the lock keeps two drafts from taking one number.
         Building.objects.select_for_update().filter(pk=building.pk).first()
@@ -141,6 +132,73 @@ def create_meeting(
             for n, item in enumerate(checked, start=1)
         )
     return meeting
+
+
+def edit_draft(
+    *,
+    meeting: Meeting,
+    by: User,
+    title: str,
+    voting_starts_at: datetime,
+    voting_ends_at: datetime,
+    items: Sequence[AgendaItemInput],
+    initiator_name: str = "",
+    form: str = Meeting.Form.ELECTRONIC,
+    place: str = "",
+) -> Meeting:
+    """Change a draft's title, form, dates and its whole agenda (numbered anew 1, 2, …), with
+    the checks of `create_meeting`; refused once the notice is out (the owners have read it)."""
+    _administered(meeting, by)
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("Give the meeting a title."), code="required", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(_("The title is too long."), code="too_long", field="title")
+    if form not in Meeting.Form.values:
+        raise InvalidInput(_("Unknown form of the meeting."), field="form")
+    check_voting_period(voting_starts_at, voting_ends_at)
+    checked = _checked_items(items)
+    with transaction.atomic():
+        meeting = _locked(meeting.pk)
+        if meeting.status != Meeting.Status.DRAFT:
+            raise _wrong_status(meeting)
+        _check_entrances(meeting.building, checked, timezone.localdate(voting_starts_at))
+        meeting.title = title
+        meeting.form = form
+        meeting.place = (place or "").strip()[:300]
+        meeting.initiator_name = (initiator_name or "").strip()[:300] or meeting.initiator_name
+        meeting.voting_starts_at = voting_starts_at
+        meeting.voting_ends_at = voting_ends_at
+        meeting.save(
+            update_fields=[
+                "title",
+                "form",
+                "place",
+                "initiator_name",
+                "voting_starts_at",
+                "voting_ends_at",
+            ]
+        )
+        AgendaItem.objects.filter(meeting=meeting).delete()
+        AgendaItem.objects.bulk_create(
+            AgendaItem(meeting=meeting, number=n, **vars(item))
+            for n, item in enumerate(checked, start=1)
+        )
+    return meeting
+
+
+def _check_entrances(building: Building, items: Sequence[AgendaItemInput], first_day: date) -> None:
+    """An item decided by one entrance's owners (art. 44 part 2 item 4.5) names an entrance of
+    the building."""
+    entrances = set(building.entrances.values_list("number", flat=True))
+    for n, item in enumerate(items, start=1):
+        rule = rule_for(item.subject, first_day)
+        if rule.decision_type == DecisionType.ITEM_4_5 and item.entrance not in entrances:
+            raise InvalidInput(
+                _("Item %(n)d is decided by the owners of one entrance: name the entrance.")
+                % {"n": n},
+                field=f"items.{n}",
+            )
 
 
 def _checked_items(items: Sequence[AgendaItemInput]) -> list[AgendaItemInput]:

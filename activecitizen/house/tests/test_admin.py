@@ -419,3 +419,41 @@ def test_an_administrator_posts_an_announcement_to_their_building_only(client, m
     assert change.status_code == 403
     posted.refresh_from_db()
     assert posted.title == "Отключение воды"
+
+
+def test_an_edit_the_service_refuses_is_shown_and_writes_nothing(client, administrator, mine):
+    meeting = draft(mine, administrator)
+    first, second = meeting.items.order_by("number")
+    starts = timezone.localtime(meeting.voting_starts_at)
+    ends = timezone.localtime(meeting.voting_ends_at)
+    data = {
+        "title": "Другое название",
+        "form": Meeting.Form.ELECTRONIC,
+        "initiator_name": "Совет дома",
+        "place": "",
+        "voting_starts_at_0": starts.strftime("%Y-%m-%d"),
+        "voting_starts_at_1": starts.strftime("%H:%M:%S"),
+        "voting_ends_at_0": ends.strftime("%Y-%m-%d"),
+        "voting_ends_at_1": ends.strftime("%H:%M:%S"),
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "2",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "50",
+        "items-0-id": first.pk,
+        "items-0-meeting": meeting.pk,
+        "items-0-title": first.title,
+        # Item 4.5 is decided by one entrance's owners, and this building has no entrances.
+        "items-0-subject": "4.5",
+        "items-1-id": second.pk,
+        "items-1-meeting": meeting.pk,
+        "items-1-title": second.title,
+        "items-1-subject": "other",
+    }
+    response = client.post(url("meeting_change", meeting.pk), data)
+    assert response.status_code == 302, response.context["errors"]
+    page = client.get(response["Location"]).content.decode()
+    assert "name the entrance" in page
+    assert "was changed successfully" not in page
+    meeting.refresh_from_db()
+    assert meeting.title != "Другое название"
+    assert list(meeting.items.values_list("subject", flat=True)) == ["other", "other"]

@@ -437,3 +437,32 @@ def test_an_item_4_5_needs_an_entrance_of_the_building():
             call(wrong)
     assert Meeting.objects.count() == 0
     assert call(1).items.get().entrance == 1
+
+
+def test_a_draft_is_edited_whole_and_only_while_a_draft():
+    from activecitizen.house.services import AgendaItemInput
+
+    building, admin, _owners = owned_building("50.00")
+    meeting = draft(building, admin, "other", "4")
+    edit = dict(
+        meeting=meeting,
+        by=admin,
+        title="Собрание (уточнено)",
+        voting_starts_at=STARTS,
+        voting_ends_at=ENDS + timedelta(days=1),
+        items=[AgendaItemInput(title="Только один вопрос", subject="1")],
+    )
+    with pytest.raises(PermissionDenied):
+        services.edit_draft(**{**edit, "by": hf.house_administrator(hf.building())})
+    with pytest.raises(InvalidInput):
+        services.edit_draft(**{**edit, "voting_ends_at": STARTS + timedelta(days=3)})
+    assert list(meeting.items.values_list("number", "subject")) == [(1, "other"), (2, "4")]
+    services.edit_draft(**edit)
+    meeting.refresh_from_db()
+    assert meeting.title == "Собрание (уточнено)" and meeting.voting_ends_at == ENDS + timedelta(
+        days=1
+    )
+    assert list(meeting.items.values_list("number", "title")) == [(1, "Только один вопрос")]
+    services.publish_notice(meeting=meeting, by=admin, now=NOTICE_AT)
+    with pytest.raises(Conflict):
+        services.edit_draft(**edit)
