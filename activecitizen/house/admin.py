@@ -795,7 +795,15 @@ class MeetingAdmin(BuildingScopedAdmin):
 
     form = MeetingChangeForm
     inlines = [AgendaItemInline]
-    list_display = ["number", "title", "building", "status", "voting_starts_at", "voting_ends_at"]
+    list_display = [
+        "number",
+        "title",
+        "building",
+        "status",
+        "voting_starts_at",
+        "voting_ends_at",
+        "protocol_due",
+    ]
     list_display_links = ["number", "title"]
     list_filter = ["status", "form", ("building", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["building"]
@@ -893,6 +901,15 @@ class MeetingAdmin(BuildingScopedAdmin):
                 }
             )
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+    @admin.display(description=_("protocol due"))
+    def protocol_due(self, meeting: Meeting) -> str:
+        due = selectors.protocol_due(meeting)
+        if due is None:
+            return "—"
+        if due < timezone.localdate():
+            return format_html('<strong class="errornote">{} ({})</strong>', due, gettext("late"))
+        return str(due)
 
     @admin.display(description=_("ballots"))
     def ballots_link(self, meeting: Meeting) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from activecitizen.accounts.models import User
 from activecitizen.house import counting
@@ -200,3 +202,16 @@ def announcements_for(user: User) -> QuerySet[Announcement]:
         .select_related("building")
         .order_by("-created_at", "-id")
     )
+
+
+# The protocol is drawn up within ten days of the end of voting (DESIGN.md, the Ministry's
+# order 44/pr): shown to the administrator as a deadline, never a reason to refuse a late one.
+PROTOCOL_DAYS = 10
+
+
+def protocol_due(meeting: Meeting) -> date | None:
+    """The last day to publish the protocol of a meeting whose voting has ended, if it is not
+    published yet."""
+    if meeting.status != Meeting.Status.COUNTING:
+        return None
+    return timezone.localdate(meeting.voting_ends_at) + timedelta(days=PROTOCOL_DAYS)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.utils import timezone
 
 from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.house import counting, selectors, services
@@ -466,3 +467,16 @@ def test_a_draft_is_edited_whole_and_only_while_a_draft():
     services.publish_notice(meeting=meeting, by=admin, now=NOTICE_AT)
     with pytest.raises(Conflict):
         services.edit_draft(**edit)
+
+
+def test_the_protocol_is_due_ten_days_after_voting_ends():
+    building, admin, _owners = owned_building("50.00")
+    meeting = voting(building, admin, "other")
+    assert selectors.protocol_due(meeting) is None
+    meeting = services.end_voting(meeting=meeting, now=ENDS)
+    due = selectors.protocol_due(meeting)
+    assert due == timezone.localdate(ENDS) + timedelta(days=10)
+    # Late is shown, not refused: the owners still need their protocol.
+    services.publish_protocol(meeting=meeting, by=admin, now=ENDS + timedelta(days=30))
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.PROTOCOL and selectors.protocol_due(meeting) is None
