@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "activecitizen.pulse",
     "activecitizen.decisions",
     "activecitizen.news",
+    "activecitizen.insights",
     "activecitizen.discussions",
     "activecitizen.novelties",
 ]
@@ -325,6 +326,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "activecitizen.house.tasks.seal_meeting_logs",
         "schedule": timedelta(seconds=5),
     },
+    "notifications.send_daily_digests": {
+        "task": "activecitizen.notifications.tasks.send_daily_digests",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Fold each ballot into the counts as soon as it is cast (handy without a worker); with a
 # broker the beat task above folds them in batches every second instead.
@@ -349,6 +354,17 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "ActiveCitizen")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+
+# Notification channels by name (notifications/channels.py); push is sent by a backend: only
+# "log" (records what would be sent) exists until a Web Push library is added.
+NOTIFICATIONS_CHANNELS = {
+    "inapp": "activecitizen.notifications.channels.InAppChannel",
+    "email": "activecitizen.notifications.channels.EmailChannel",
+    "sms": "activecitizen.notifications.channels.SmsChannel",
+    "push": "activecitizen.notifications.channels.PushChannel",
+}
+NOTIFICATIONS_PUSH_BACKEND = os.environ.get("NOTIFICATIONS_PUSH_BACKEND", "log")
+NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 9)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

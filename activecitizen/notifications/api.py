@@ -1,12 +1,14 @@
-"""A person's inbox for the mobile app: GET /me/notifications, POST /me/notifications/read."""
+"""A person's inbox for the mobile app (GET /me/notifications, POST /me/notifications/read),
+their notification settings (GET/PUT /me/notification-settings) and push subscriptions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from activecitizen.accounts.auth import signed_in
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
@@ -71,3 +73,84 @@ def my_notifications(
 def read(request: HttpRequest, payload: ReadIn):
     marked = services.mark_read(user_id=request.user.pk, notification_ids=payload.ids)
     return {"marked": marked, "unread": selectors.unread_count(request.user.pk)}
+
+
+Group = Literal["polls", "decisions", "shop", "house", "news"]
+ChannelName = Literal["inapp", "email", "sms", "push"]
+ModeName = Literal["off", "immediately", "digest"]
+
+
+class SettingItem(Schema):
+    group: Group
+    channel: ChannelName
+    mode: ModeName = Field(..., description="inapp: always immediately; digest: e-mail only.")
+
+
+class SettingsOut(Schema):
+    settings: list[SettingItem]
+
+
+class SettingsIn(Schema):
+    settings: list[SettingItem] = Field(..., max_length=50)
+
+
+@router.get(
+    "/me/notification-settings",
+    auth=signed_in,
+    response={200: SettingsOut, **AUTH_ERRORS, 422: Error},
+    summary="How I get each group of notifications on each channel",
+)
+def my_settings(request: HttpRequest):
+    return {"settings": _settings_of(request.user.pk)}
+
+
+@router.put(
+    "/me/notification-settings",
+    auth=signed_in,
+    response={200: SettingsOut, **AUTH_ERRORS, **COMMON_ERRORS},
+    summary="Change some of my notification settings (the ones not listed stay)",
+)
+def change_settings(request: HttpRequest, payload: SettingsIn):
+    services.set_preferences(
+        user_id=request.user.pk,
+        choices=[(s.group, s.channel, s.mode) for s in payload.settings],
+    )
+    return {"settings": _settings_of(request.user.pk)}
+
+
+def _settings_of(user_id: int) -> list[dict]:
+    return [
+        {"group": group, "channel": channel, "mode": mode}
+        for (group, channel), mode in selectors.preferences(user_id).items()
+    ]
+
+
+class PushKeys(Schema):
+    p256dh: str = Field(..., min_length=1, max_length=200)
+    auth: str = Field(..., min_length=1, max_length=100)
+
+
+class PushSubscriptionIn(Schema):
+    endpoint: str = Field(..., min_length=9, max_length=500, pattern=r"^https://\S+$")
+    keys: PushKeys
+
+
+class PushSubscriptionOut(Schema):
+    id: int
+    endpoint: str
+
+
+@router.post(
+    "/me/push-subscriptions",
+    auth=signed_in,
+    response={201: PushSubscriptionOut, **AUTH_ERRORS, **COMMON_ERRORS},
+    summary="Register this device for web push (the browser's PushSubscription JSON)",
+)
+def subscribe_push(request: HttpRequest, payload: PushSubscriptionIn):
+    sub = services.subscribe_push(
+        user_id=request.user.pk,
+        endpoint=payload.endpoint,
+        p256dh=payload.keys.p256dh,
+        auth=payload.keys.auth,
+    )
+    return Status(201, {"id": sub.pk, "endpoint": sub.endpoint})

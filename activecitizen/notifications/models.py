@@ -29,6 +29,9 @@ class Notification(models.Model):
     key = models.CharField(max_length=200)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # When the daily e-mail digest took it up (listed it, or passed it over because the person
+    # wants that group otherwise); null: not yet. Claimed before sending, so never told twice.
+    digested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -46,3 +49,83 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind}"
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", _("on the site and in the app")
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("push notifications")
+
+
+class Mode(models.TextChoices):
+    OFF = "off", _("off")
+    IMMEDIATELY = "immediately", _("immediately")
+    DIGEST = "digest", _("once a day, in a digest")
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one group of notifications on one channel. No row: the default
+    (`preferences.DEFAULTS`), so the millions who never open the settings cost no rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        db_index=False,  # the unique (user, group, channel) below serves every lookup
+    )
+    kind_group = models.CharField(_("about"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind_group", "channel"], name="notification_preference_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind_group}/{self.channel}={self.mode}"
+
+
+class PushSubscription(models.Model):
+    """A browser's or phone's Web Push endpoint (the PushSubscription JSON of the Push API)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+        verbose_name=_("person"),
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=500, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.endpoint[:60]}"
+
+
+class DigestSent(models.Model):
+    """That a person's daily e-mail digest went out on a day: at most one a day, however often
+    the hourly task runs or retries."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_digest_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.day}"

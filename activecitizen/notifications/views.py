@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from activecitizen.notifications import selectors, services
+from activecitizen.core.errors import InvalidInput
+from activecitizen.notifications import kinds, selectors, services
+from activecitizen.notifications.models import Channel, Mode
 
 PER_PAGE = 30
+GROUP_LABELS = {
+    "polls": _lazy("Votes"),
+    "decisions": _lazy("Decisions and discussions"),
+    "shop": _lazy("Shop and orders"),
+    "house": _lazy("Electronic House"),
+    "news": _lazy("News and everything else"),
+}
 
 
 @login_required
@@ -25,3 +37,50 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     services.mark_read(user_id=request.user.pk)
     return redirect("notifications:inbox")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """One select per group and channel; the inbox is always on, so it is not offered."""
+    error = ""
+    if request.method == "POST":
+        choices = [
+            (group, channel, request.POST.get(f"{group}-{channel}", ""))
+            for group in kinds.GROUPS
+            for channel in selectors.ALLOWED_MODES
+            if channel != Channel.INAPP
+        ]
+        try:
+            services.set_preferences(user_id=request.user.pk, choices=choices)
+        except InvalidInput as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("notifications:settings")
+    current = selectors.preferences(request.user.pk)
+    labels = dict(Mode.choices)
+    rows = [
+        {
+            "group": group,
+            "label": GROUP_LABELS[group],
+            "cells": [
+                {
+                    "name": f"{group}-{channel}",
+                    "channel": channel,
+                    "value": current[(group, channel)],
+                    "options": [(m, labels[m]) for m in selectors.ALLOWED_MODES[channel]],
+                }
+                for channel in selectors.ALLOWED_MODES
+                if channel != Channel.INAPP
+            ],
+        }
+        for group in kinds.GROUPS
+    ]
+    channel_labels = [label for value, label in Channel.choices if value != Channel.INAPP]
+    status = 422 if error else 200
+    return render(
+        request,
+        "notifications/settings.html",
+        {"rows": rows, "channels": channel_labels, "error": error},
+        status=status,
+    )

@@ -20,3 +20,8 @@ class PollsConfig(AppConfig):
         grant(Role.SERVICE_CENTRE_OFFICER, "polls.assist_voting", "accounts.view_user")
         register_demo_step("polls", seed_polls, order=20)
         import activecitizen.polls.export  # noqa: F401 - registers the poll export builders
+        from activecitizen.notifications import kinds
+        from activecitizen.polls import notices
+
+        kinds.register("poll_new", notices.poll_new, group="polls")
+        kinds.register("poll_results", notices.poll_results, group="polls")

@@ -22,6 +22,7 @@ from activecitizen.accounts.models import User
 from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.polls import services
 from activecitizen.polls.models import FreeTextAnswer, Option, Poll, Question
+from activecitizen.polls.notices import announce_results
 from activecitizen.polls.selectors import forget_poll
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,9 @@ def schedule_poll(*, poll: Poll, by: User, now: datetime | None = None) -> Poll:
             raise PollNotReady(problems)
         fresh.status = Poll.Status.OPEN if fresh.opens_at <= now else Poll.Status.SCHEDULED
         fresh.save(update_fields=["status", "updated_at"])
+        if fresh.status == Poll.Status.OPEN:
+            # Opened at once: announced here, as `open_and_close_polls` would on opening it.
+            services.announce_after_commit(fresh.pk)
     return _done(poll, fresh, by, "scheduled")
 
 
@@ -344,6 +348,9 @@ def publish_results(*, poll: Poll, by: User) -> Poll:
         _expect(fresh, Poll.Status.CLOSED, _("Results can be published only for a closed poll."))
         fresh.status = Poll.Status.PUBLISHED
         fresh.save(update_fields=["status", "updated_at"])
+        poll_id = fresh.pk
+        # After commit, so nobody is told of results a rollback took back.
+        transaction.on_commit(lambda: announce_results(poll_id))
     return _done(poll, fresh, by, "results published")
 
 

@@ -469,4 +469,14 @@ def open_and_close_polls(*, now: datetime | None = None) -> tuple[int, int]:
     Poll.objects.filter(pk__in=closing, status=Poll.Status.OPEN).update(status=Poll.Status.CLOSED)
     for poll_id in [*opened, *closing]:
         forget_poll(poll_id)
+    for poll_id in opened:
+        announce_after_commit(poll_id)
     return len(opened), len(closing)
+
+
+def announce_after_commit(poll_id: int) -> None:
+    """Tell the audience once the opening is committed (a worker must see the poll open);
+    the fan-out only queues its first batch, so the caller never waits for millions."""
+    from activecitizen.polls.notices import announce_new_poll
+
+    transaction.on_commit(lambda: announce_new_poll(poll_id))
