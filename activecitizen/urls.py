@@ -30,6 +30,7 @@ urlpatterns = [
     path("discussions/", include("activecitizen.discussions.urls")),
     path("novelties/", include("activecitizen.novelties.urls")),
     path("news/", include("activecitizen.news.urls")),
+    path("insights/", include("activecitizen.insights.urls")),
     path("", include("activecitizen.transparency.urls")),
     path("", include("activecitizen.core.urls")),
 ]
