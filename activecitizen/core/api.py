@@ -11,6 +11,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,6 +118,14 @@ def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, DataError) and "NUL (0x00)" in str(exc):
+        # The last line of defence: every field should refuse U+0000 itself (PostgreSQL text
+        # cannot hold it), but one that lets it through must cost the client a 422, not a 500.
+        # The statement failed, so it wrote nothing; the service's transaction rolls back.
+        logger.warning("NUL reached the database on %s %s", request.method, request.path)
+        return error_response(
+            422, "invalid", _("The request contains a NUL character, which no field may hold.")
+        )
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "server_error", _("Something went wrong on our side."))
 

@@ -75,3 +75,19 @@ def test_nul_in_a_page_query_is_a_400_page(client):
     answer = client.get("/rewards/?q=%00")
     assert answer.status_code == 400
     assert b"<html" in answer.content.lower()
+
+
+def test_a_nul_that_reaches_postgresql_is_a_422_not_a_500(rf):
+    # Every field should refuse U+0000 itself; if one does not, PostgreSQL's refusal of the
+    # statement still reaches the client as a 422 (the statement wrote nothing).
+    from django.db import DataError
+
+    from activecitizen.core.api import _server_error
+
+    request = rf.post("/api/v1/anything")
+    nul = _server_error(
+        request, DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    )
+    assert nul.status_code == 422
+    other = _server_error(request, DataError("value too long for type character varying(5)"))
+    assert other.status_code == 500
