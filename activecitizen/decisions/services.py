@@ -26,9 +26,10 @@ from activecitizen.decisions.models import (
 )
 from activecitizen.discussions.models import Project
 from activecitizen.geo.models import District
-from activecitizen.notifications.services import notify
+from activecitizen.notifications.services import fan_out
 from activecitizen.novelties.models import Novelty
-from activecitizen.polls.models import Participation, Poll
+from activecitizen.polls.models import Poll
+from activecitizen.polls.notices import voters_of
 
 # Where each status may go next. Done and cancelled are final: a decision done is history.
 NEXT_STATUSES: dict[str, frozenset[str]] = {
@@ -37,7 +38,6 @@ NEXT_STATUSES: dict[str, frozenset[str]] = {
     Status.DONE: frozenset(),
     Status.CANCELLED: frozenset(),
 }
-NOTIFY_BATCH = 2000
 
 
 def _check_editor(user: User | None) -> None:
@@ -166,34 +166,27 @@ def set_status(
     return locked
 
 
-def notify_voters(decision: Decision) -> int:
-    """Tell each voter of the decision's poll its new status, once per status (the key).
-
-    Voters are read in batches by id, so a poll of 200,000 voters never sits in memory.
-    """
+def notify_voters(decision: Decision) -> None:
+    """Tell each voter of the decision's poll its new status, once per status (each person's
+    key names the decision and the status, so a retry tells nobody twice). The fan-out goes in
+    batches (notifications.services.fan_out): a poll of a million voters never holds the
+    editor's request, and it starts only once the new status is committed."""
     if decision.poll_id is None:
-        return 0
+        return
     poll_title = Poll.objects.filter(pk=decision.poll_id).values_list("title", flat=True).first()
     params = {"decision": decision.title, "poll": poll_title or "", "status": decision.status}
-    told = 0
-    last = 0
-    while True:
-        batch = list(
-            Participation.objects.filter(poll_id=decision.poll_id, user_id__gt=last)
-            .order_by("user_id")
-            .values_list("user_id", flat=True)[:NOTIFY_BATCH]
+    decision_id, poll_id = decision.pk, decision.poll_id
+    key_prefix = f"decision_status:{decision_id}:{decision.status}"
+    transaction.on_commit(
+        lambda: fan_out(
+            kind="decision_status",
+            params=params,
+            url=f"/decisions/{decision_id}/",
+            key_prefix=key_prefix,
+            people=voters_of,
+            people_args=[poll_id],
         )
-        if not batch:
-            return told
-        for user_id in batch:
-            told += notify(
-                user_id=user_id,
-                kind="decision_status",
-                params=params,
-                url=f"/decisions/{decision.pk}/",
-                key=f"decision_status:{decision.pk}:{decision.status}:{user_id}",
-            )
-        last = batch[-1]
+    )
 
 
 def _open_decision(decision_id: int) -> Decision:

@@ -123,7 +123,7 @@ def test_an_update_is_posted_with_its_author():
     assert empty.value.field == "text"
 
 
-def test_voters_of_the_poll_are_told_once_per_status():
+def test_voters_of_the_poll_are_told_once_per_status(django_capture_on_commit_callbacks):
     editor = make_editor()
     poll = make_poll(title="Где посадить деревья?")
     voters = [make_resident() for _ in range(3)]
@@ -131,13 +131,21 @@ def test_voters_of_the_poll_are_told_once_per_status():
         voted(poll, voter)
     bystander = make_resident()
     decision = make_decision(editor, poll=poll, title="Посадить 100 лип")
-    services.set_status(decision=decision, status=Status.IN_PROGRESS, by=editor)
+    # The voters are told once the new status is committed, not before.
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.set_status(decision=decision, status=Status.IN_PROGRESS, by=editor)
     told = Notification.objects.filter(kind="decision_status")
+    assert not told.exists()
+    for callback in pending:
+        callback()
     assert sorted(told.values_list("user_id", flat=True)) == sorted(v.pk for v in voters)
     assert not told.filter(user=bystander).exists()
     # A retry of the same fan-out tells nobody twice.
-    assert services.notify_voters(Decision.objects.get(pk=decision.pk)) == 0
-    services.set_status(decision=decision, status=Status.DONE, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_voters(Decision.objects.get(pk=decision.pk))
+    assert told.count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_status(decision=decision, status=Status.DONE, by=editor)
     assert told.count() == 6
     assert told.filter(user=voters[0], params__status="done").count() == 1
     from activecitizen.notifications.kinds import render
