@@ -115,12 +115,27 @@ class DecisionAdmin(admin.ModelAdmin):
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is DecisionUpdate:
-            for update in formset.save(commit=False):
-                if update.author_id is None:
-                    update.author = request.user
-                update.save()
-            for gone in formset.deleted_objects:
-                gone.delete()
+            # A new update is posted by the service (it checks the editor and the text); an
+            # editor may still correct or remove an earlier one here.
+            for row in formset.forms:
+                if row in formset.deleted_forms or not row.has_changed():
+                    continue
+                if row.instance.pk is None:
+                    try:
+                        services.post_update(
+                            decision=form.instance,
+                            by=request.user,
+                            text=row.cleaned_data.get("text", ""),
+                            photo=row.cleaned_data.get("photo") or None,
+                        )
+                    except DomainError as error:
+                        messages.error(request, str(error))
+                else:
+                    row.save()
+            for row in formset.deleted_forms:
+                if row.instance.pk is not None:
+                    row.instance.delete()
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 

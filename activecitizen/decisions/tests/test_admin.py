@@ -90,3 +90,27 @@ def test_admin_pages_open(admin_client):
         "/admin/decisions/decision/?status__exact=planned",
     ):
         assert admin_client.get(url).status_code == 200
+
+
+def test_an_update_posted_in_the_admin_goes_through_the_service(client):
+    from activecitizen.decisions.models import DecisionUpdate
+
+    editor = make_editor()
+    decision = make_decision(editor)
+    client.force_login(editor)
+    url = f"/admin/decisions/decision/{decision.pk}/change/"
+    answer = client.post(
+        url,
+        _form(
+            decision,
+            **{
+                "updates-TOTAL_FORMS": "1",
+                "updates-0-text": "  Подрядчик вышел на объект  ",
+                "updates-0-decision": str(decision.pk),
+            },
+        ),
+    )
+    assert answer.status_code == 302
+    update = DecisionUpdate.objects.get(decision=decision)
+    # The service trims the text and names the author.
+    assert (update.text, update.author) == ("Подрядчик вышел на объект", editor)
