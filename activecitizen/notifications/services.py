@@ -3,16 +3,13 @@ they chose, the daily digest, announcing one event to very many people, marking 
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import pickle
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -26,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activecitizen.accounts.models import User
+from activecitizen.accounts.selectors import living_near
 from activecitizen.core.errors import InvalidInput
 from activecitizen.notifications import channels, kinds, selectors
 from activecitizen.notifications.models import (
@@ -39,6 +37,7 @@ from activecitizen.notifications.models import (
 logger = logging.getLogger(__name__)
 
 FAN_OUT_BATCH = 5000
+FAN_OUT_SALT = "notifications.fan_out.people"
 # Items older than this are never put in a digest: a person without e-mail leaves undigested
 # rows behind, and the hourly query must not scan their whole history.
 DIGEST_LOOKBACK = timedelta(days=2)
@@ -228,7 +227,7 @@ def _digest_one(*, user_id: int, today: date, now: datetime) -> int:
 
 # --- Fan-out -----------------------------------------------------------------------------------
 
-People = QuerySet | Callable[..., QuerySet]
+People = Callable[..., QuerySet]
 
 
 def fan_out(
@@ -243,9 +242,9 @@ def fan_out(
 ) -> dict[str, Any]:
     """Tell one event to many people: their inbox rows, then their immediate channels.
 
-    `people` is a queryset over users (or `values_list("pk")` of one), or a module-level
-    function returning one, called with `people_args` in each batch (so a broker carries a
-    name, not a query). The work goes to Celery in batches of `batch_size` user ids, walked by
+    `people` is a module-level function returning a queryset over users, called with
+    `people_args` (JSON values) in each batch: the broker carries its name and arguments, signed,
+    never a pickled query. The work goes to Celery in batches of `batch_size` user ids, walked by
     id (keyset, never OFFSET); each batch queues the next before it writes, so several workers
     overlap. Each person's row has the key "<key_prefix>:<user id>": a retried batch adds
     nothing. Without a broker the batches run here, one after another.
@@ -386,24 +385,35 @@ def _immediate_channels(ids: list[int], group: str) -> dict[int, list[str]]:
     return wanted
 
 
-def _people_ref(people: People, args: Sequence[Any]) -> dict[str, Any]:
-    if isinstance(people, QuerySet):
-        # The query travels pickled through the broker; signed, so a message nobody here wrote
-        # is refused before it is unpickled.
-        blob = base64.b64encode(pickle.dumps(people.query)).decode()
-        return {"model": people.model._meta.label, "query": signing.dumps(blob)}
+def _people_ref(people: People, args: Sequence[Any]) -> str:
+    if isinstance(people, QuerySet) or not callable(people):
+        raise ValueError("fan_out needs a module-level function returning the people")
     name = f"{people.__module__}.{people.__qualname__}"
     if "<" in name:
         raise ValueError("fan_out needs a module-level function, not a lambda or a closure")
-    return {"callable": name, "args": list(args)}
+    # Signed: a message in the broker that this site did not write names no function to call.
+    return signing.dumps({"callable": name, "args": list(args)}, salt=FAN_OUT_SALT)
 
 
-def _people(ref: Mapping[str, Any]) -> QuerySet:
-    if "callable" in ref:
-        return import_string(ref["callable"])(*ref["args"])
-    queryset = apps.get_model(ref["model"]).objects.all()
-    queryset.query = pickle.loads(base64.b64decode(signing.loads(ref["query"])))  # noqa: S301
-    return queryset
+def _people(ref: str) -> QuerySet:
+    people = signing.loads(ref, salt=FAN_OUT_SALT)
+    return import_string(people["callable"])(*people["args"])
+
+
+def tell_neighbours(
+    *, kind: str, params: Mapping[str, Any], url: str, key_prefix: str, lat: Any, lon: Any
+) -> dict[str, Any]:
+    """Tell the people whose home point is within NOTIFICATIONS_NEARBY_METRES (1 km) of a new
+    thing's place: "something new near my home". Call it after the thing is committed."""
+    metres = int(getattr(settings, "NOTIFICATIONS_NEARBY_METRES", 1000))
+    return fan_out(
+        kind=kind,
+        params=params,
+        url=url,
+        key_prefix=key_prefix,
+        people=living_near,
+        people_args=[str(lat), str(lon), metres],
+    )
 
 
 def mark_read(*, user_id: int, notification_ids: list[int] | None = None) -> int:
