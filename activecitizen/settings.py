@@ -326,6 +326,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "activecitizen.house.tasks.seal_meeting_logs",
         "schedule": timedelta(seconds=5),
     },
+    "discussions.tell_neighbours_of_new_projects": {
+        "task": "activecitizen.discussions.tasks.tell_neighbours_of_new_projects",
+        "schedule": timedelta(minutes=5),
+    },
+    "decisions.tell_neighbours_of_new_decisions": {
+        "task": "activecitizen.decisions.tasks.tell_neighbours_of_new_decisions",
+        "schedule": timedelta(minutes=5),
+    },
     "notifications.send_daily_digests": {
         "task": "activecitizen.notifications.tasks.send_daily_digests",
         "schedule": timedelta(hours=1),
@@ -365,6 +373,8 @@ NOTIFICATIONS_CHANNELS = {
 }
 NOTIFICATIONS_PUSH_BACKEND = os.environ.get("NOTIFICATIONS_PUSH_BACKEND", "log")
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 9)
+# "Something new near my home": how near, in metres.
+NOTIFICATIONS_NEARBY_METRES = env_int("NOTIFICATIONS_NEARBY_METRES", 1000)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

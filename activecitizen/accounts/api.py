@@ -47,6 +47,10 @@ class ProfileOut(Schema):
     gender: str = Field(..., description="female, male or empty")
     district_id: int | None = Field(..., description="Home district")
     work_district_id: int | None
+    home_lat: float | None = Field(
+        ..., description="Home point (WGS 84), only for news near home; seen by nobody else"
+    )
+    home_lon: float | None
     interests: list[str]
     verification: str = Field(..., description="phone_confirmed or resident_verified")
     profile_complete: bool
@@ -61,6 +65,10 @@ class ProfilePatch(Schema):
     gender: str | None = Field(None, max_length=10)
     district_id: int | None = None
     work_district_id: int | None = None
+    home_lat: float | None = Field(
+        None, description="Set together with home_lon; both null forget the home point"
+    )
+    home_lon: float | None = None
     interests: list[str] | None = Field(None, max_length=50)
 
 
@@ -99,6 +107,8 @@ def profile_of(user: User) -> dict:
         "gender": user.gender,
         "district_id": user.home_district_id,
         "work_district_id": user.work_district_id,
+        "home_lat": None if user.home_lat is None else float(user.home_lat),
+        "home_lon": None if user.home_lon is None else float(user.home_lon),
         "interests": [i.code for i in user.interests.all()],
         "verification": verification,
         "profile_complete": user.profile_complete,

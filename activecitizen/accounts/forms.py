@@ -81,6 +81,22 @@ class ProfileForm(forms.Form):
         empty_value=None,
         choices=district_choices,
     )
+    # Text, not number inputs: the service reads "55,75" as well as "55.75" and says what is
+    # wrong in one place for the page and the app.
+    home_lat = forms.CharField(
+        label=_("Home latitude"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("For example 55.75124. Leave both empty to forget your home point."),
+    )
+    home_lon = forms.CharField(
+        label=_("Home longitude"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Only for news of what appears within 1 km of your home. Nobody else sees it."),
+    )
     interests = forms.MultipleChoiceField(
         label=_("About me"),
         required=False,
@@ -102,5 +118,7 @@ class ProfileForm(forms.Form):
             "gender": user.gender,
             "home_district_id": user.home_district_id,
             "work_district_id": user.work_district_id,
+            "home_lat": "" if user.home_lat is None else str(user.home_lat),
+            "home_lon": "" if user.home_lon is None else str(user.home_lon),
             "interests": [i.code for i in user.interests.all()],
         }

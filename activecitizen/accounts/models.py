@@ -81,6 +81,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="workers",
         verbose_name=_("work district"),
     )
+    # Where the person lives, if they chose to say: only for "something new near my home". It
+    # is shown to nobody, and kept to 5 decimal places (about a metre) whatever was sent.
+    home_lat = models.DecimalField(
+        _("home latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    home_lon = models.DecimalField(
+        _("home longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
     interests = models.ManyToManyField(
         Interest, blank=True, related_name="people", verbose_name=_("interests")
     )
@@ -112,7 +120,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            # The box of "within 1 km of a point" first narrows by latitude.
+            models.Index(
+                fields=["home_lat", "home_lon"],
+                name="accounts_user_home_point",
+                condition=models.Q(home_lat__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(home_lat__isnull=True, home_lon__isnull=True)
+                | models.Q(
+                    home_lat__gte=-90, home_lat__lte=90, home_lon__gte=-180, home_lon__lte=180
+                ),
+                name="accounts_user_home_point_whole_and_on_earth",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.phone

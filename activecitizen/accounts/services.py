@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from activecitizen.core.errors import (
 )
 from activecitizen.core.sms import SmsDeliveryError, send_sms
 from activecitizen.geo.models import District
+from activecitizen.geo.selectors import district_at
 
 logger = logging.getLogger(__name__)
 
@@ -225,15 +227,19 @@ PROFILE_FIELDS = (
     "gender",
     "home_district_id",
     "work_district_id",
+    "home_lat",
+    "home_lon",
     "interests",
 )
+HOME_PLACES = Decimal("0.00001")  # about a metre: enough for "within 1 km", no more
 
 
 def update_profile(*, user: User, **changes: Any) -> User:
     """Change the fields of a person's profile that are given; all are checked before any is saved.
 
     Keys: first_name, last_name, email, birth_date, gender, home_district_id, work_district_id,
-    interests (a list of interest codes).
+    home_lat and home_lon (together, or both empty to forget the home point), interests (a list
+    of interest codes).
     """
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
@@ -273,6 +279,10 @@ def update_profile(*, user: User, **changes: Any) -> User:
     for field in ("home_district_id", "work_district_id"):
         if field in changes:
             clean[field] = _check_district(changes[field], field=field)
+    if "home_lat" in changes or "home_lon" in changes:
+        clean["home_lat"], clean["home_lon"] = _check_home_point(
+            changes.get("home_lat"), changes.get("home_lon")
+        )
     interests: list[Interest] | None = None
     if "interests" in changes:
         codes = list(dict.fromkeys(changes["interests"] or []))
@@ -317,6 +327,42 @@ def _check_birth_date(value: Any) -> date | None:
     if value.year < OLDEST_BIRTH_YEAR:
         raise InvalidInput(_("Check the year of birth."), code="invalid_date", field="birth_date")
     return value
+
+
+def _check_home_point(lat: Any, lon: Any) -> tuple[Decimal | None, Decimal | None]:
+    """Both coordinates or neither; on the Earth; in the city when its borders are loaded."""
+    if lat in (None, "") and lon in (None, ""):
+        return None, None
+    if lat in (None, "") or lon in (None, ""):
+        field = "home_lat" if lat in (None, "") else "home_lon"
+        raise InvalidInput(
+            _("Give both the latitude and the longitude of your home, or neither."),
+            code="incomplete_point",
+            field=field,
+        )
+    point = []
+    for field, value, limit in (("home_lat", lat, 90), ("home_lon", lon, 180)):
+        try:
+            number = Decimal(str(value).strip().replace(",", "."))
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite() or abs(number) > limit:
+            raise InvalidInput(
+                _("Enter a number from -%(limit)s to %(limit)s.") % {"limit": limit},
+                code="invalid_coordinate",
+                field=field,
+            )
+        point.append(number.quantize(HOME_PLACES, rounding=ROUND_HALF_EVEN))
+    home_lat, home_lon = point
+    if district_at(lat=home_lat, lon=home_lon) is None and (
+        District.objects.filter(boundary__isnull=False).exists()
+    ):
+        raise InvalidInput(
+            _("This point is outside the city: check the coordinates."),
+            code="outside_city",
+            field="home_lat",
+        )
+    return home_lat, home_lon
 
 
 def _check_district(value: Any, *, field: str) -> int | None:

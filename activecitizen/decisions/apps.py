@@ -16,6 +16,7 @@ class DecisionsConfig(AppConfig):
         from activecitizen.polls.panels import register_results_panel
 
         kinds.register("decision_status", notices.decision_status)
+        kinds.register("decision_nearby", notices.decision_nearby, group="nearby")
         register_results_panel(what_the_city_did)
         register_role_permissions()
         # After the polls (20) and the other sections: decisions name demo polls.

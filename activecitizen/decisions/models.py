@@ -77,6 +77,10 @@ class Decision(models.Model):
         District, blank=True, related_name="decisions", verbose_name=_("districts")
     )
     is_published = models.BooleanField(_("published"), default=False)
+    # When the people living within 1 km of the decision's point were told of it (once).
+    neighbours_told_at = models.DateTimeField(
+        _("neighbours told at"), null=True, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -24,3 +24,11 @@ def decision_status(params: Mapping[str, Any]) -> Rendered:
         text=_("«%(decision)s» after the poll «%(poll)s»: %(status)s.")
         % {"decision": params["decision"], "poll": params["poll"], "status": status.label},
     )
+
+
+def decision_nearby(params: Mapping[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("New near your home: a city decision"),
+        text=_("«%(decision)s», within 1 km of your home: %(status)s.")
+        % {"decision": params["decision"], "status": Status(params["status"]).label},
+    )

@@ -18,6 +18,7 @@ class DiscussionsConfig(AppConfig):
         register_demo_step("discussions", seed_discussions, order=45)
         kinds.register("proposal_published", notices.proposal_published)
         kinds.register("proposal_rejected", notices.proposal_rejected)
+        kinds.register("project_nearby", notices.project_nearby, group="nearby")
 
 
 def register_role_permissions() -> None:

@@ -56,6 +56,10 @@ class Project(models.Model):
     )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the people living within 1 km of the project's point were told of it (once).
+    neighbours_told_at = models.DateTimeField(
+        _("neighbours told at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("planning project")

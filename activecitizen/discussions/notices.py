@@ -28,3 +28,14 @@ def proposal_rejected(params: Mapping[str, Any]) -> Rendered:
         text=_('Your proposal on "%(project)s" was rejected: %(reason)s')
         % {"project": params["project"], "reason": params["reason"]},
     )
+
+
+def project_nearby(params: Mapping[str, Any]) -> Rendered:
+    return Rendered(
+        title=_("New near your home: a public discussion"),
+        text=_(
+            'The planning project "%(project)s", within 1 km of your home, is put to public '
+            "discussion. Have a look and make a proposal."
+        )
+        % {"project": params["project"]},
+    )

@@ -75,7 +75,7 @@ def read(request: HttpRequest, payload: ReadIn):
     return {"marked": marked, "unread": selectors.unread_count(request.user.pk)}
 
 
-Group = Literal["polls", "decisions", "shop", "house", "news"]
+Group = Literal["polls", "decisions", "shop", "house", "nearby", "news"]
 ChannelName = Literal["inapp", "email", "sms", "push"]
 ModeName = Literal["off", "immediately", "digest"]
 

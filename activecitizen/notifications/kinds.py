@@ -2,7 +2,7 @@
 
 A section registers a kind once (from its AppConfig.ready()) with a function that turns the
 stored parameters into a title and a text in the current language, and the group a person's
-preferences address it by ("polls", "decisions", "shop", "house", "news").
+preferences address it by ("polls", "decisions", "shop", "house", "nearby", "news").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _KINDS: dict[str, Renderer] = {}
 _GROUPS: dict[str, str] = {}
 
 # The groups a person sets preferences for, in the order the settings page lists them.
-GROUPS = ("polls", "decisions", "shop", "house", "news")
+GROUPS = ("polls", "decisions", "shop", "house", "nearby", "news")
 # Sections registered before groups existed pass none: their kinds' prefixes say the group, so
 # those registrations keep working unchanged. Anything else falls into "news".
 _GROUP_BY_PREFIX = (

@@ -21,6 +21,7 @@ GROUP_LABELS = {
     "decisions": _lazy("Decisions and discussions"),
     "shop": _lazy("Shop and orders"),
     "house": _lazy("Electronic House"),
+    "nearby": _lazy("New near my home"),
     "news": _lazy("News and everything else"),
 }
 
