@@ -168,9 +168,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    # A `SELECT 1` before each request's first query, so that a database restart costs no
-    # failed request; DB_HEALTH_CHECKS=0 saves that round trip where restarts are handled.
+    # A health check before each request's first query, so that a database restart costs no
+    # failed request; DB_HEALTH_CHECKS=0 turns it off.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", True)
+    # The same backend, with a health check that looks at the socket instead of a round trip
+    # (core/db/postgresql/base.py).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "activecitizen.core.db.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     # Server-side binding sends values apart from the SQL text, and a prepare threshold has
