@@ -8,6 +8,7 @@ CELERY_BROKER_URL and ALLOWED_HOSTS; docs/deployment.md lists them all.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -367,8 +368,8 @@ SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_SENDER = os.environ.get("SMS_HTTP_SENDER", "ActiveCitizen")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 
-# Notification channels by name (notifications/channels.py); push is sent by a backend: only
-# "log" (records what would be sent) exists until a Web Push library is added.
+# Notification channels by name (notifications/channels.py); push is sent by a backend: "log"
+# records what would be sent (dev, tests), "webpush" sends it (notifications/webpush.py).
 NOTIFICATIONS_CHANNELS = {
     "inapp": "activecitizen.notifications.channels.InAppChannel",
     "email": "activecitizen.notifications.channels.EmailChannel",
@@ -376,6 +377,41 @@ NOTIFICATIONS_CHANNELS = {
     "push": "activecitizen.notifications.channels.PushChannel",
 }
 NOTIFICATIONS_PUSH_BACKEND = os.environ.get("NOTIFICATIONS_PUSH_BACKEND", "log")
+# Web push: the site's VAPID key (the private scalar, base64url; `manage.py generate_vapid_keys`)
+# and whom push services may contact about it. Keep the key: every subscription is bound to its
+# public half, and a new key silently orphans them all.
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "")
+# How long a push service keeps a message for a device that is offline, and how long a send
+# waits for the push service (seconds).
+WEBPUSH_TTL = env_int("WEBPUSH_TTL", 24 * 3600)
+WEBPUSH_TIMEOUT = env_int("WEBPUSH_TIMEOUT", 10)
+# Refused here rather than at the first notification, which would only be logged. Only the
+# key's shape is checked here (settings import no app code); notifications/vapid.py loads it.
+if NOTIFICATIONS_PUSH_BACKEND == "webpush" and not WEBPUSH_VAPID_PRIVATE_KEY:
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_PUSH_BACKEND=webpush needs WEBPUSH_VAPID_PRIVATE_KEY (and "
+        "WEBPUSH_VAPID_SUBJECT): `python manage.py generate_vapid_keys` prints both lines."
+    )
+if WEBPUSH_VAPID_PRIVATE_KEY:
+    try:
+        _vapid_raw = base64.urlsafe_b64decode(
+            WEBPUSH_VAPID_PRIVATE_KEY + "=" * (-len(WEBPUSH_VAPID_PRIVATE_KEY) % 4)
+        )
+    except ValueError:
+        _vapid_raw = b""
+    if len(_vapid_raw) != 32:
+        raise ImproperlyConfigured(
+            "WEBPUSH_VAPID_PRIVATE_KEY is not a VAPID private key (32 bytes, base64url): "
+            "`python manage.py generate_vapid_keys` makes one."
+        )
+if (
+    NOTIFICATIONS_PUSH_BACKEND == "webpush" or WEBPUSH_VAPID_SUBJECT
+) and not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        "WEBPUSH_VAPID_SUBJECT must be a mailto: or https:// address of the site's operators "
+        "(e.g. mailto:push@example.city): push services write there about this site's pushes."
+    )
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 9)
 # "Something new near my home": how near, in metres.
 NOTIFICATIONS_NEARBY_METRES = env_int("NOTIFICATIONS_NEARBY_METRES", 1000)

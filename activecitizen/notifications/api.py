@@ -1,5 +1,6 @@
 """A person's inbox for the mobile app (GET /me/notifications, POST /me/notifications/read),
-their notification settings (GET/PUT /me/notification-settings) and push subscriptions."""
+their notification settings (GET/PUT /me/notification-settings), push subscriptions and the key
+a browser subscribes with (GET /push/key)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ninja.responses import Status
 
 from activecitizen.accounts.auth import signed_in
 from activecitizen.core.api import AUTH_ERRORS, COMMON_ERRORS, Error
-from activecitizen.notifications import selectors, services
+from activecitizen.notifications import selectors, services, vapid
 
 router = Router(tags=["notifications"])
 MAX_OFFSET = 10**9
@@ -140,6 +141,20 @@ class PushSubscriptionOut(Schema):
     endpoint: str
 
 
+class PushKeyOut(Schema):
+    application_server_key: str | None = Field(
+        ...,
+        description=(
+            "The site's VAPID public key (base64url, an uncompressed P-256 point): pass it as "
+            "`applicationServerKey` to `PushManager.subscribe()`. null: this site sends no web "
+            "push."
+        ),
+        examples=[
+            "BAXWAlsGjXGXRt9uvxLKhmrFJ07tFDmhlyTFg0W3RPeZJbUuEnbvKxXzMGZJdN3OSJuY1sOKQb5_3GXtUWJh3jc"
+        ],
+    )
+
+
 @router.post(
     "/me/push-subscriptions",
     auth=signed_in,
@@ -154,3 +169,13 @@ def subscribe_push(request: HttpRequest, payload: PushSubscriptionIn):
         auth=payload.keys.auth,
     )
     return Status(201, {"id": sub.pk, "endpoint": sub.endpoint})
+
+
+@router.get(
+    "/push/key",
+    response={200: PushKeyOut},
+    summary="The key a browser subscribes to web push with (its applicationServerKey)",
+)
+def push_key(request: HttpRequest):
+    # No sign-in: the key is public, and an app may subscribe before it signs anyone in.
+    return {"application_server_key": vapid.application_server_key()}

@@ -6,10 +6,13 @@ settings.NOTIFICATIONS_CHANNELS, so a city can swap one (say, a different e-mail
 without touching the callers. Preferences decide *whether* a channel is used; a channel only
 knows *how*.
 
-Web push: the sending backend is chosen by settings.NOTIFICATIONS_PUSH_BACKEND. Only `log`
-exists now — it records what would be sent (dev, tests). A real backend needs a Web Push
-library (pywebpush: VAPID signing and payload encryption) and is a dotted path away; none is a
-dependency yet.
+Web push: the push channel hands one `PushMessage` per subscription of the person to the
+backend named by settings.NOTIFICATIONS_PUSH_BACKEND: `log` records what would be sent (dev,
+tests); `webpush` (notifications/webpush.py) encrypts it for the browser and posts it to the
+browser's push service, signed with the site's VAPID key. A backend raises
+`PushSubscriptionGone` when the push service says the subscription no longer exists (the
+channel then forgets it) and anything else for a failure (the channel logs it and goes on with
+the person's other devices).
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ DEFAULT_CHANNELS = {
     "sms": "activecitizen.notifications.channels.SmsChannel",
     "push": "activecitizen.notifications.channels.PushChannel",
 }
-DEFAULT_PUSH_BACKENDS = {"log": "activecitizen.notifications.channels.LogPushBackend"}
+DEFAULT_PUSH_BACKENDS = {
+    "log": "activecitizen.notifications.channels.LogPushBackend",
+    "webpush": "activecitizen.notifications.webpush.WebPushBackend",
+}
 
 
 class Channel:
@@ -94,8 +100,18 @@ class PushMessage:
     url: str
 
 
+class PushDeliveryError(Exception):
+    """The push service did not take the message (an outage, a refusal, no answer in time)."""
+
+
+class PushSubscriptionGone(PushDeliveryError):
+    """The push service says the subscription is gone (404, 410): the browser unsubscribed or
+    the subscription expired; no message to it will ever be taken again."""
+
+
 class PushBackend:
     def send(self, message: PushMessage) -> None:
+        """Hand one message to the push service, or raise PushDeliveryError."""
         raise NotImplementedError
 
 
@@ -116,19 +132,35 @@ class PushChannel(Channel):
 
     def send(self, user: User, rendered: Rendered, url: str) -> bool:
         subscriptions = list(user.push_subscriptions.all())
+        if not subscriptions:
+            return False
         backend = push_backend()
+        delivered = False
         for sub in subscriptions:
-            backend.send(
-                PushMessage(
-                    endpoint=sub.endpoint,
-                    p256dh=sub.p256dh,
-                    auth=sub.auth,
-                    title=rendered.title,
-                    text=rendered.text,
-                    url=url,
-                )
+            message = PushMessage(
+                endpoint=sub.endpoint,
+                p256dh=sub.p256dh,
+                auth=sub.auth,
+                title=rendered.title,
+                text=rendered.text,
+                # The message is opened outside the site (a phone's notification shade).
+                url=absolute(url),
             )
-        return bool(subscriptions)
+            try:
+                backend.send(message)
+            except PushSubscriptionGone:
+                # Imported here: services imports this module.
+                from activecitizen.notifications import services
+
+                services.forget_push_subscription(subscription_id=sub.pk)
+                logger.info("push subscription %s is gone; forgotten", sub.pk)
+            except Exception:
+                # One device's push service failing must not keep the person's other devices
+                # (nor, above, the other channels) from being told; the inbox has it anyway.
+                logger.exception("push to subscription %s failed", sub.pk)
+            else:
+                delivered = True
+        return delivered
 
 
 def push_backend() -> PushBackend:

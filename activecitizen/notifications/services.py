@@ -159,6 +159,12 @@ def unsubscribe_push(*, user_id: int, endpoint: str) -> int:
     return PushSubscription.objects.filter(user_id=user_id, endpoint=endpoint).delete()[0]
 
 
+def forget_push_subscription(*, subscription_id: int) -> None:
+    """Drop a subscription its push service says is gone (404, 410), so that no later
+    notification is tried on it again. Gone already (two deliveries at once): nothing to do."""
+    PushSubscription.objects.filter(pk=subscription_id).delete()
+
+
 # --- The daily digest --------------------------------------------------------------------------
 
 
