@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,8 +18,10 @@ from tqdm import tqdm
 
 from activecitizen.accounts.models import Interest, User
 from activecitizen.accounts.roles import Role
+from activecitizen.accounts.services import HOME_PLACES
 from activecitizen.core.demo import demo_steps
 from activecitizen.geo.models import District
+from activecitizen.geo.selectors import district_at
 
 STAFF = [
     # phone, first name, last name, role, superuser
@@ -235,6 +238,7 @@ class Command(BaseCommand):
                 ),
                 verified_at=timezone.now() if verified else None,
             )
+            user.home_lat, user.home_lon = _home_point(phone, home)
             user.set_unusable_password()
             new_people.append((user, codes))
         User.objects.bulk_create([u for u, _codes in new_people], batch_size=500)
@@ -259,3 +263,19 @@ class Command(BaseCommand):
             ignore_conflicts=True,
         )
         return len(new_people)
+
+
+def _home_point(phone: str, district: District) -> tuple[Decimal | None, Decimal | None]:
+    """Half of the residents give a home point (for "new near my home"): a place in their
+    district near its centre. Drawn from the phone, so the main draw (and with it every other
+    demo section) stays as it was."""
+    rng = random.Random(phone)
+    if phone != f"+{RESIDENT_PHONE_BASE + 1}" and rng.random() < 0.5:
+        return None, None
+    for _ in range(10):
+        lat = (district.centre_lat + Decimal(rng.randint(-60, 60)) / 10000).quantize(HOME_PLACES)
+        lon = (district.centre_lon + Decimal(rng.randint(-90, 90)) / 10000).quantize(HOME_PLACES)
+        found = district_at(lat=lat, lon=lon)
+        if found is not None and found.pk == district.pk:
+            return lat, lon
+    return None, None
