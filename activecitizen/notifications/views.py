@@ -59,6 +59,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             return redirect("notifications:settings")
     current = selectors.preferences(request.user.pk)
     labels = dict(Mode.choices)
+    channel_names = dict(Channel.choices)
     rows = [
         {
             "group": group,
@@ -67,6 +68,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 {
                     "name": f"{group}-{channel}",
                     "channel": channel,
+                    "channel_label": channel_names[channel],
                     "value": current[(group, channel)],
                     "options": [(m, labels[m]) for m in selectors.ALLOWED_MODES[channel]],
                 }

@@ -317,6 +317,15 @@ def test_the_settings_page_shows_and_saves(client, person):
     assert selectors.preferences(person.pk)[("news", "sms")] == "off"
 
 
+def test_the_settings_page_names_each_select_by_its_group_and_channel_in_words(client, person):
+    client.force_login(person)
+    html = client.get("/notifications/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'aria-label="Shop and orders: push notifications"' in html
+    assert 'aria-label="Votes: e-mail"' in html
+    assert 'aria-label="Votes: SMS"' in html
+    assert ': push"' not in html and ': email"' not in html and ': sms"' not in html
+
+
 def test_the_settings_page_needs_sign_in(client):
     assert client.get("/notifications/settings/").status_code == 302
 
