@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from activecitizen.core.errors import InvalidInput
@@ -16,12 +16,14 @@ from activecitizen.notifications import kinds, selectors, services
 from activecitizen.notifications.models import Channel, Mode
 
 PER_PAGE = 30
+# Spelt out as gettext_lazy: makemessages collects only the names it knows (`_`, gettext_lazy
+# …), so under an alias such as `_lazy` these were never translated.
 GROUP_LABELS = {
-    "polls": _lazy("Votes"),
-    "decisions": _lazy("Decisions and discussions"),
-    "shop": _lazy("Shop and orders"),
-    "house": _lazy("Electronic House"),
-    "news": _lazy("News and everything else"),
+    "polls": gettext_lazy("Votes"),
+    "decisions": gettext_lazy("Decisions and discussions"),
+    "shop": gettext_lazy("Shop and orders"),
+    "house": gettext_lazy("Electronic House"),
+    "news": gettext_lazy("News and everything else"),
 }
 
 

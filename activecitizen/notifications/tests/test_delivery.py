@@ -3,6 +3,7 @@ subscriptions."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -324,6 +325,20 @@ def test_the_settings_page_names_each_select_by_its_group_and_channel_in_words(c
     assert 'aria-label="Votes: e-mail"' in html
     assert 'aria-label="Votes: SMS"' in html
     assert ': push"' not in html and ': email"' not in html and ': sms"' not in html
+
+
+def test_the_settings_page_speaks_russian_to_the_last_row(client, person):
+    client.force_login(person)
+    html = client.get("/notifications/settings/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert rows == [
+        "Голосования",
+        "Решения и обсуждения",
+        "Магазин и заказы",
+        "Электронный дом",
+        "Новости и всё остальное",
+    ]
+    assert 'aria-label="Магазин и заказы: push-уведомления"' in html
 
 
 def test_the_settings_page_needs_sign_in(client):
