@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from activecitizen.core.errors import InvalidInput
@@ -16,13 +16,15 @@ from activecitizen.notifications import kinds, selectors, services
 from activecitizen.notifications.models import Channel, Mode
 
 PER_PAGE = 30
+# Spelt out as gettext_lazy: makemessages collects only the names it knows (`_`, gettext_lazy
+# …), so under an alias such as `_lazy` these were never translated.
 GROUP_LABELS = {
-    "polls": _lazy("Votes"),
-    "decisions": _lazy("Decisions and discussions"),
-    "shop": _lazy("Shop and orders"),
-    "house": _lazy("Electronic House"),
-    "nearby": _lazy("New near my home"),
-    "news": _lazy("News and everything else"),
+    "polls": gettext_lazy("Votes"),
+    "decisions": gettext_lazy("Decisions and discussions"),
+    "shop": gettext_lazy("Shop and orders"),
+    "house": gettext_lazy("Electronic House"),
+    "nearby": gettext_lazy("New near my home"),
+    "news": gettext_lazy("News and everything else"),
 }
 
 
@@ -60,6 +62,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             return redirect("notifications:settings")
     current = selectors.preferences(request.user.pk)
     labels = dict(Mode.choices)
+    channel_names = dict(Channel.choices)
     rows = [
         {
             "group": group,
@@ -68,6 +71,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 {
                     "name": f"{group}-{channel}",
                     "channel": channel,
+                    "channel_label": channel_names[channel],
                     "value": current[(group, channel)],
                     "options": [(m, labels[m]) for m in selectors.ALLOWED_MODES[channel]],
                 }

@@ -56,6 +56,10 @@ def rankings(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request.GET),
             "prior_weight": services.prior_weight(),
             "category_labels": CATEGORY_LABELS,
+            # Staff responsible for facilities reach their dashboard from here (residents are
+            # never staff: their page costs no query for it).
+            "has_dashboard": request.user.is_staff
+            and selectors.responsible_facilities(request.user).exists(),
         },
         status=400 if invalid else 200,
     )

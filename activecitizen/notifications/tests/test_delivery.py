@@ -3,6 +3,7 @@ subscriptions."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -320,6 +321,29 @@ def test_the_settings_page_shows_and_saves(client, person):
     bad = client.post("/notifications/settings/", form)
     assert bad.status_code == 422 and 'role="alert"' in bad.content.decode()
     assert selectors.preferences(person.pk)[("news", "sms")] == "off"
+
+
+def test_the_settings_page_names_each_select_by_its_group_and_channel_in_words(client, person):
+    client.force_login(person)
+    html = client.get("/notifications/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'aria-label="Shop and orders: push notifications"' in html
+    assert 'aria-label="Votes: e-mail"' in html
+    assert 'aria-label="Votes: SMS"' in html
+    assert ': push"' not in html and ': email"' not in html and ': sms"' not in html
+
+
+def test_the_settings_page_speaks_russian_to_the_last_row(client, person):
+    client.force_login(person)
+    html = client.get("/notifications/settings/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', html)
+    assert rows == [
+        "Голосования",
+        "Решения и обсуждения",
+        "Магазин и заказы",
+        "Электронный дом",
+        "Новости и всё остальное",
+    ]
+    assert 'aria-label="Магазин и заказы: push-уведомления"' in html
 
 
 def test_the_settings_page_needs_sign_in(client):

@@ -131,3 +131,18 @@ def test_the_dashboard_is_for_the_facilitys_staff_only(client):
     page = client.get(reverse("pulse:dashboard"))
     html = page.content.decode()
     assert page.status_code == 200 and "Мой парк" in html and "Чужой парк" not in html
+
+
+def test_the_rankings_link_the_dashboard_for_its_staff_only(client):
+    park = make_facility("Мой парк")
+    staff = make_resident(is_staff=True)
+    park.responsible.add(staff)
+    link = f'href="{reverse("pulse:dashboard")}"'
+    assert link not in client.get(reverse("pulse:list")).content.decode()
+    client.force_login(make_resident())
+    assert link not in client.get(reverse("pulse:list")).content.decode()
+    client.force_login(make_resident(is_staff=True))  # staff, but responsible for nothing
+    assert link not in client.get(reverse("pulse:list")).content.decode()
+    client.force_login(staff)
+    html = client.get(reverse("pulse:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{link}>My facilities</a>" in html
