@@ -38,7 +38,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from activecitizen.core.errors import InvalidInput
 from activecitizen.geo import geometry
@@ -61,18 +61,21 @@ KINDS = {
 
 # column: (required, what it holds) — printed by `manage.py load_city --help`.
 CSV_COLUMNS: dict[str, tuple[bool, Promise]] = {
-    "okrug_code": (True, _lazy("the okrug's code (OKATO or your own)")),
-    "okrug_name_ru": (True, _lazy("the okrug's name in Russian")),
-    "okrug_name_en": (False, _lazy("the okrug's name in English")),
-    "okrug_abbreviation": (False, _lazy("the okrug's short name, e.g. ЦАО")),
-    "okrug_lat": (False, _lazy("the okrug's centre; default: the mean of its districts' centres")),
-    "okrug_lon": (False, _lazy("(with okrug_lat)")),
-    "district_code": (True, _lazy("the district's code (OKATO or your own)")),
-    "district_name_ru": (True, _lazy("the district's name in Russian")),
-    "district_name_en": (False, _lazy("the district's name in English")),
-    "kind": (False, _lazy("district (default), settlement or urban_okrug")),
-    "lat": (True, _lazy("the district's centre: latitude, decimal degrees (WGS 84)")),
-    "lon": (True, _lazy("the district's centre: longitude, decimal degrees (WGS 84)")),
+    "okrug_code": (True, gettext_lazy("the okrug's code (OKATO or your own)")),
+    "okrug_name_ru": (True, gettext_lazy("the okrug's name in Russian")),
+    "okrug_name_en": (False, gettext_lazy("the okrug's name in English")),
+    "okrug_abbreviation": (False, gettext_lazy("the okrug's short name, e.g. ЦАО")),
+    "okrug_lat": (
+        False,
+        gettext_lazy("the okrug's centre; default: the mean of its districts' centres"),
+    ),
+    "okrug_lon": (False, gettext_lazy("(with okrug_lat)")),
+    "district_code": (True, gettext_lazy("the district's code (OKATO or your own)")),
+    "district_name_ru": (True, gettext_lazy("the district's name in Russian")),
+    "district_name_en": (False, gettext_lazy("the district's name in English")),
+    "kind": (False, gettext_lazy("district (default), settlement or urban_okrug")),
+    "lat": (True, gettext_lazy("the district's centre: latitude, decimal degrees (WGS 84)")),
+    "lon": (True, gettext_lazy("the district's centre: longitude, decimal degrees (WGS 84)")),
 }
 
 SIX_PLACES = Decimal("0.000001")
