@@ -138,6 +138,10 @@ def production_env(var_dir: Path, **extra: str) -> dict:
     return env
 
 
+# BENCH_SERVER=granian serves the same application with granian instead of gunicorn.
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn")
+
+
 @contextlib.contextmanager
 def gunicorn(
     *, workers: int = 2, worker_class: str = "sync", threads: int = 1, **settings: str
@@ -159,23 +163,47 @@ def gunicorn(
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        process = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "activecitizen.wsgi:application",
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "activecitizen.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+        ]
+        if SERVER == "granian":
+            # The same WSGI application under granian (Rust HTTP, connections kept alive).
+            command = [
+                str(VENV_BIN / "granian"),
+                "--interface",
+                "wsgi",
                 "--workers",
                 str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
+                "--blocking-threads",
+                str(threads),
+                "--runtime-threads",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
                 "--log-level",
                 "warning",
                 "--backlog",
                 "2048",
-                "--worker-class",
-                worker_class,
-                "--threads",
-                str(threads),
-            ],
+                "--no-ws",
+                "activecitizen.wsgi:application",
+            ]
+        process = subprocess.Popen(
+            command,
             env=env,
             cwd=ROOT,
         )
