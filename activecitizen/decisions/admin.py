@@ -198,7 +198,7 @@ class DecisionAdmin(admin.ModelAdmin):
             setattr(request, REFUSAL_ATTRIBUTE, refused.refusal)
             for _name, files in request.FILES.lists():
                 for upload in files:
-                    upload.seek(0)  # read once already by the first pass
+                    upload.seek(0)  # the first pass may have stored it before the refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -316,3 +316,39 @@ def test_a_done_decision_keeps_its_steps_but_its_text_may_be_corrected(client):
     assert refused.status_code == 200
     assert "its steps no longer change" in refused.content.decode()
     assert _written(decision) == before
+
+
+def test_a_refused_save_with_a_photo_shows_only_the_refusal_and_posts_nothing(client):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from activecitizen.decisions.models import DecisionUpdate
+
+    editor = make_editor()
+    decision = make_decision(editor)
+    client.force_login(editor)
+    png = BytesIO()
+    Image.new("RGB", (4, 4), "green").save(png, "PNG")
+    photo = SimpleUploadedFile("site.png", png.getvalue(), content_type="image/png")
+    data = _form(
+        decision,
+        **_steps({"decision": decision.pk, "position": 0, "title": "Ноль", "weight": 0}),
+        **{
+            "steps-0-percent": "0",
+            "updates-TOTAL_FORMS": "1",
+            "updates-0-decision": str(decision.pk),
+            "updates-0-text": "Подрядчик вышел на объект",
+            "updates-0-photo": photo,
+        },
+    )
+    answer = client.post(
+        f"/admin/decisions/decision/{decision.pk}/change/", data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "The weight is a whole number from 1 to 1,000,000." in page
+    # The page is built again from the same upload: the photo is not taken for a broken image.
+    assert "Upload a valid image" not in page
+    assert not DecisionUpdate.objects.exists() and not decision.steps.exists()
