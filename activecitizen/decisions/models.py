@@ -14,6 +14,7 @@ from activecitizen.novelties.models import Novelty
 from activecitizen.polls.models import Poll
 
 TITLE_MAX_LENGTH = 200
+DEPARTMENT_MAX_LENGTH = 200
 REASON_MAX_LENGTH = 1000
 UPDATE_MAX_LENGTH = 5000
 
@@ -62,7 +63,9 @@ class Decision(models.Model):
         related_name="decisions",
         verbose_name=_("city novelty"),
     )
-    department = models.CharField(_("responsible department"), max_length=200, blank=True)
+    department = models.CharField(
+        _("responsible department"), max_length=DEPARTMENT_MAX_LENGTH, blank=True
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED

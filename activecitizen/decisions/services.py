@@ -3,19 +3,24 @@ its steps, and the reports on the work. Only editors (and superusers) may call t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from functools import partial
+from typing import Any, Final
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activecitizen.accounts.models import User
 from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.decisions.models import (
+    DEPARTMENT_MAX_LENGTH,
     REASON_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     UPDATE_MAX_LENGTH,
@@ -64,6 +69,137 @@ def _point(
     return lat_d.quantize(Decimal("0.000001")), lon_d.quantize(Decimal("0.000001"))
 
 
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# `edit_decision`'s default: the field stays as it is (None would mean "clear it").
+KEEP: Final = _Keep.KEEP
+
+Coordinate = Decimal | str | float | None
+# The column has no limit; this one keeps a page and a row within reason.
+DESCRIPTION_MAX_LENGTH = 20_000
+
+
+def _text(value: str, *, field: str, max_length: int, too_long: str) -> str:
+    """The text trimmed; `too_long` is the error when it is longer than `max_length`."""
+    value = (value or "").strip()
+    # PostgreSQL refuses a NUL in text: caught here, it is a clear error rather than a 500.
+    if "\x00" in value:
+        raise InvalidInput(_("The text contains a NUL character."), field=field)
+    if len(value) > max_length:
+        raise InvalidInput(too_long, field=field)
+    return value
+
+
+def _checked_districts(districts: Iterable[District | int]) -> list[District]:
+    ids = list(dict.fromkeys(d.pk if isinstance(d, District) else d for d in districts))
+    if any(isinstance(pk, bool) or not isinstance(pk, int) for pk in ids):
+        raise InvalidInput(_("There is no such district."), field="districts")
+    found = list(District.objects.filter(pk__in=ids))
+    if len(found) != len(ids):
+        raise InvalidInput(_("There is no such district."), field="districts")
+    return found
+
+
+def _check_source(poll: Poll | None, project: Project | None, novelty: Novelty | None) -> None:
+    if sum(source is not None for source in (poll, project, novelty)) > 1:
+        raise InvalidInput(
+            _("A decision comes from one poll, one project or one novelty, not several."),
+            field="poll",
+        )
+    sources: tuple[tuple[str, type[Model], Model | None], ...] = (
+        ("poll", Poll, poll),
+        ("project", Project, project),
+        ("novelty", Novelty, novelty),
+    )
+    # An unsaved or deleted source would only fail at the commit, as a 500.
+    for field, model, source in sources:
+        if source is not None and not model._default_manager.filter(pk=source.pk).exists():
+            raise InvalidInput(_("The decision's source does not exist."), field=field)
+
+
+@dataclass(frozen=True)
+class _DecisionFields:
+    """A decision's own fields once checked: what `create_decision` and `edit_decision` write."""
+
+    title: str
+    category: str
+    description: str
+    department: str
+    poll: Poll | None
+    project: Project | None
+    novelty: Novelty | None
+    planned_start: date | None
+    planned_finish: date | None
+    lat: Decimal | None
+    lon: Decimal | None
+    is_published: bool
+
+    def as_kwargs(self) -> dict[str, Any]:
+        # Not dataclasses.asdict: that would deep-copy the poll, project and novelty.
+        return dict(vars(self))
+
+
+def _checked_fields(
+    *,
+    title: str,
+    category: str,
+    description: str,
+    department: str,
+    poll: Poll | None,
+    project: Project | None,
+    novelty: Novelty | None,
+    planned_start: date | None,
+    planned_finish: date | None,
+    lat: Coordinate,
+    lon: Coordinate,
+    is_published: bool,
+) -> _DecisionFields:
+    """The rules of a decision's fields, for creating and editing alike, with clear errors
+    (the database's constraints would refuse the same, but as a 500)."""
+    title = _text(
+        title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        too_long=_("Give the decision a title of up to 200 characters."),
+    )
+    if not title:
+        raise InvalidInput(_("Give the decision a title of up to 200 characters."), field="title")
+    if category not in Category.values:
+        raise InvalidInput(_("There is no such category."), field="category")
+    description = _text(
+        description,
+        field="description",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        too_long=_("The description is too long."),
+    )
+    department = _text(
+        department,
+        field="department",
+        max_length=DEPARTMENT_MAX_LENGTH,
+        too_long=_("Name the department in up to 200 characters."),
+    )
+    _check_source(poll, project, novelty)
+    if planned_start and planned_finish and planned_finish < planned_start:
+        raise InvalidInput(_("The finish cannot be before the start."), field="planned_finish")
+    lat_d, lon_d = _point(lat, lon)
+    return _DecisionFields(
+        title=title,
+        category=category,
+        description=description,
+        department=department,
+        poll=poll,
+        project=project,
+        novelty=novelty,
+        planned_start=planned_start,
+        planned_finish=planned_finish,
+        lat=lat_d,
+        lon=lon_d,
+        is_published=bool(is_published),
+    )
+
+
 def create_decision(
     *,
     by: User,
@@ -76,44 +212,90 @@ def create_decision(
     novelty: Novelty | None = None,
     planned_start: date | None = None,
     planned_finish: date | None = None,
-    lat: Decimal | str | float | None = None,
-    lon: Decimal | str | float | None = None,
-    districts: Iterable[District] = (),
+    lat: Coordinate = None,
+    lon: Coordinate = None,
+    districts: Iterable[District | int] = (),
     is_published: bool = False,
 ) -> Decision:
-    """A new planned decision, checked as the database would check it but with clear errors."""
+    """A new planned decision, checked as the database would check it but with clear errors.
+    Its steps are set with `set_steps`; its status moves with `set_status`."""
     _check_editor(by)
-    title = (title or "").strip()
-    if not title or len(title) > TITLE_MAX_LENGTH:
-        raise InvalidInput(_("Give the decision a title of up to 200 characters."), field="title")
-    if category not in Category.values:
-        raise InvalidInput(_("There is no such category."), field="category")
-    if sum(source is not None for source in (poll, project, novelty)) > 1:
-        raise InvalidInput(
-            _("A decision comes from one poll, one project or one novelty, not several."),
-            field="poll",
-        )
-    if planned_start and planned_finish and planned_finish < planned_start:
-        raise InvalidInput(_("The finish cannot be before the start."), field="planned_finish")
-    lat_d, lon_d = _point(lat, lon)
+    fields = _checked_fields(
+        title=title,
+        category=category,
+        description=description,
+        department=department,
+        poll=poll,
+        project=project,
+        novelty=novelty,
+        planned_start=planned_start,
+        planned_finish=planned_finish,
+        lat=lat,
+        lon=lon,
+        is_published=is_published,
+    )
+    places = _checked_districts(districts)
     with transaction.atomic():
-        decision = Decision.objects.create(
-            title=title,
-            description=description,
-            department=department.strip(),
-            category=category,
-            poll=poll,
-            project=project,
-            novelty=novelty,
-            planned_start=planned_start,
-            planned_finish=planned_finish,
-            lat=lat_d,
-            lon=lon_d,
-            is_published=is_published,
-            created_by=by,
-        )
-        decision.districts.set(list(districts))
+        decision = Decision.objects.create(**fields.as_kwargs(), created_by=by)
+        decision.districts.set(places)
     return decision
+
+
+def edit_decision(
+    *,
+    decision: Decision | int,
+    by: User,
+    title: str | _Keep = KEEP,
+    category: str | _Keep = KEEP,
+    description: str | _Keep = KEEP,
+    department: str | _Keep = KEEP,
+    poll: Poll | _Keep | None = KEEP,
+    project: Project | _Keep | None = KEEP,
+    novelty: Novelty | _Keep | None = KEEP,
+    planned_start: date | _Keep | None = KEEP,
+    planned_finish: date | _Keep | None = KEEP,
+    lat: Coordinate | _Keep = KEEP,
+    lon: Coordinate | _Keep = KEEP,
+    districts: Iterable[District | int] | _Keep = KEEP,
+    is_published: bool | _Keep = KEEP,
+) -> Decision:
+    """Change a decision's own fields; those not given stay. The result is checked as a whole
+    by the same rules as a new one (a new start against the kept finish, a source against the
+    others). Allowed in any status: a done decision's description may still need a correction.
+    The status moves only with `set_status`, the steps with `set_steps`."""
+    _check_editor(by)
+    decision_id = decision if isinstance(decision, int) else decision.pk
+    given = {
+        "title": title,
+        "category": category,
+        "description": description,
+        "department": department,
+        "poll": poll,
+        "project": project,
+        "novelty": novelty,
+        "planned_start": planned_start,
+        "planned_finish": planned_finish,
+        "lat": lat,
+        "lon": lon,
+        "is_published": is_published,
+    }
+    with transaction.atomic():
+        locked = _locked_decision(decision_id)
+        current = {name: getattr(locked, name) for name in given}
+        merged: dict[str, Any] = {
+            name: current[name] if value is KEEP else value for name, value in given.items()
+        }
+        fields = _checked_fields(**merged)
+        places = None if isinstance(districts, _Keep) else _checked_districts(districts)
+        for name, value in fields.as_kwargs().items():
+            setattr(locked, name, value)
+        locked.save()
+        if places is not None:
+            locked.districts.set(places)
+    if isinstance(decision, Decision):
+        decision.refresh_from_db()
+        return decision
+    return locked
 
 
 def check_transition(current: str, status: str, reason: str = "") -> None:
@@ -190,40 +372,161 @@ def notify_voters(decision: Decision) -> None:
     )
 
 
-def _open_decision(decision_id: int) -> Decision:
+def _locked_decision(decision_id: int) -> Decision:
+    # Locked: two editors saving at once are applied one after the other, never interleaved.
     decision = Decision.objects.select_for_update().filter(pk=decision_id).first()
     if decision is None:
         raise InvalidInput(_("There is no such decision."), field="decision")
+    return decision
+
+
+def _check_open(decision: Decision) -> None:
     if decision.status in (Status.DONE, Status.CANCELLED):
         raise Conflict(
             _("The decision is %(status)s: its steps no longer change.")
             % {"status": Status(decision.status).label},
             code="wrong_status",
+            field="steps",
         )
+
+
+def _open_decision(decision_id: int) -> Decision:
+    decision = _locked_decision(decision_id)
+    _check_open(decision)
     return decision
+
+
+STEPS_MAX = 100
+WEIGHT_MAX = 1_000_000
+POSITION_MAX = 32767  # the column is a small integer
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """A step as an editor sets it. `step_id` names one of the decision's steps to keep (its
+    id stays, so links to it do too); None is a new step. `position` orders the steps; None
+    keeps the step where it stands in the list."""
+
+    title: str
+    weight: int = 1
+    percent: int = 0
+    position: int | None = None
+    step_id: int | None = None
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _checked_step(title: str, weight: int, percent: int, *, field: str = "") -> tuple[str, int]:
+    """A step's title (trimmed) and weight, and its percent checked: the rules of every step,
+    added one by one or set all together. `field` prefixes the error's field ("steps.2.")."""
+    title = _text(
+        title,
+        field=f"{field}title",
+        max_length=TITLE_MAX_LENGTH,
+        too_long=_("Give the step a title of up to 200 characters."),
+    )
+    if not title:
+        raise InvalidInput(
+            _("Give the step a title of up to 200 characters."), field=f"{field}title"
+        )
+    if not _is_whole(weight) or not 1 <= weight <= WEIGHT_MAX:
+        raise InvalidInput(
+            _("The weight is a whole number from 1 to 1,000,000."), field=f"{field}weight"
+        )
+    _check_percent(percent, field=f"{field}percent")
+    return title, weight
+
+
+def _check_percent(percent: int, *, field: str = "percent") -> None:
+    if not _is_whole(percent) or not 0 <= percent <= 100:
+        raise InvalidInput(_("The percentage is a whole number from 0 to 100."), field=field)
 
 
 def add_step(
     *, decision: Decision, title: str, by: User, weight: int = 1, percent: int = 0
 ) -> DecisionStep:
+    """One more step, at the end."""
     _check_editor(by)
-    title = (title or "").strip()
-    if not title or len(title) > TITLE_MAX_LENGTH:
-        raise InvalidInput(_("Give the step a title of up to 200 characters."), field="title")
-    if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 1_000_000:
-        raise InvalidInput(_("The weight is a whole number from 1."), field="weight")
-    _check_percent(percent)
+    title, weight = _checked_step(title, weight, percent)
     with transaction.atomic():
         locked = _open_decision(decision.pk)
-        position = locked.steps.count()
+        position = locked.steps.count()  # set_steps keeps the positions 0, 1, 2 …
+        if position >= STEPS_MAX:
+            raise InvalidInput(
+                _("A decision has at most %(n)d steps.") % {"n": STEPS_MAX}, field="steps"
+            )
         return DecisionStep.objects.create(
             decision=locked, title=title, weight=weight, percent=percent, position=position
         )
 
 
-def _check_percent(percent: int) -> None:
-    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-        raise InvalidInput(_("The percentage is a whole number from 0 to 100."), field="percent")
+def set_steps(
+    *, decision: Decision | int, steps: Sequence[StepInput], by: User
+) -> list[DecisionStep]:
+    """Make the decision's steps exactly these, in order (by position, then as listed; stored
+    as 0, 1, 2 …): a listed `step_id` is kept and changed, a new one added, an unlisted one
+    removed. The progress follows, computed from the steps (never stored). An error names the
+    step as "steps.<index in the list>.<field>" and writes nothing.
+
+    A done or cancelled decision's steps no longer change; giving them again unchanged (as the
+    admin does when another field is edited) is allowed and writes nothing."""
+    _check_editor(by)
+    if len(steps) > STEPS_MAX:
+        raise InvalidInput(
+            _("A decision has at most %(n)d steps.") % {"n": STEPS_MAX}, field="steps"
+        )
+    checked: list[tuple[int, int, int | None, str, int, int]] = []
+    seen: set[int] = set()
+    for index, step in enumerate(steps):
+        prefix = f"steps.{index}."
+        title, weight = _checked_step(step.title, step.weight, step.percent, field=prefix)
+        position = index if step.position is None else step.position
+        if not _is_whole(position) or not 0 <= position <= POSITION_MAX:
+            raise InvalidInput(
+                _("The position is a whole number from 0 to 32767."), field=f"{prefix}position"
+            )
+        if step.step_id is not None:
+            if not _is_whole(step.step_id) or step.step_id in seen:
+                raise InvalidInput(_("Each step is listed once."), field=f"{prefix}step_id")
+            seen.add(step.step_id)
+        checked.append((position, index, step.step_id, title, weight, step.percent))
+    checked.sort(key=lambda row: (row[0], row[1]))
+    decision_id = decision if isinstance(decision, int) else decision.pk
+    with transaction.atomic():
+        locked = _locked_decision(decision_id)
+        current = list(locked.steps.order_by("position", "pk"))
+        by_id = {step.pk: step for step in current}
+        for _position, index, step_id, *_rest in checked:
+            if step_id is not None and step_id not in by_id:
+                raise InvalidInput(
+                    _("The decision has no such step."), field=f"steps.{index}.step_id"
+                )
+        wanted = [
+            (step_id, title, weight, percent) for _p, _i, step_id, title, weight, percent in checked
+        ]
+        if wanted == [(s.pk, s.title, s.weight, s.percent) for s in current]:
+            return current
+        _check_open(locked)
+        DecisionStep.objects.filter(decision=locked).exclude(pk__in=seen).delete()
+        result: list[DecisionStep] = []
+        for position, (step_id, title, weight, percent) in enumerate(wanted):
+            row = by_id.get(step_id) if step_id is not None else None
+            if row is None:
+                row = DecisionStep(decision=locked)
+            elif (row.title, row.weight, row.percent, row.position) == (
+                title,
+                weight,
+                percent,
+                position,
+            ):
+                result.append(row)
+                continue
+            row.title, row.weight, row.percent, row.position = title, weight, percent, position
+            row.save()
+            result.append(row)
+    return result
 
 
 def set_step_percent(*, step: DecisionStep, percent: int, by: User) -> DecisionStep:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from activecitizen.core.errors import DomainError
+from activecitizen.core.uploads import read_uploaded_text
 from activecitizen.house import community, counting, register, selectors, services, surveys
 from activecitizen.house.models import (
     AgendaItem,
@@ -142,17 +143,8 @@ class RegisterImportForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload is not None:
-            if upload.size > REGISTER_FILE_MAX_BYTES:
-                raise forms.ValidationError(
-                    gettext("The file is larger than %(mb)d MB; split it.")
-                    % {"mb": REGISTER_FILE_MAX_BYTES // (1024 * 1024)}
-                )
-            raw = upload.read()
-            try:
-                data["text"] = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                # Excel on a Russian Windows saves CSV in Windows-1251.
-                data["text"] = raw.decode("cp1251", errors="replace")
+            # UTF-8, else Windows-1251: what Excel on a Russian Windows saves a CSV in.
+            data["text"] = read_uploaded_text(upload, max_bytes=REGISTER_FILE_MAX_BYTES)
         if not (data.get("text") or "").strip():
             raise forms.ValidationError(gettext("Paste the register or choose a file."))
         return data

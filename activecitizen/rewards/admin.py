@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from activecitizen.accounts.models import User
 from activecitizen.accounts.phones import normalize_phone
 from activecitizen.core.errors import DomainError
+from activecitizen.core.uploads import read_uploaded_text
 from activecitizen.geo.models import District
 from activecitizen.geo.selectors import district_at
 from activecitizen.rewards import selectors, services
@@ -921,17 +922,11 @@ class PromoUploadForm(forms.Form):
         text = data.get("codes") or ""
         upload = data.get("file")
         if upload is not None:
-            if upload.size > CODES_FILE_MAX_BYTES:
-                raise forms.ValidationError(
-                    gettext("The file is larger than %(mb)d MB: split it.")
-                    % {"mb": CODES_FILE_MAX_BYTES // (1024 * 1024)}
-                )
-            try:
-                text = "\n".join(filter(None, [text, upload.read().decode("utf-8-sig")]))
-            except UnicodeDecodeError as error:
-                raise forms.ValidationError(
-                    gettext("The file is not UTF-8 text: save it as UTF-8 and try again.")
-                ) from error
+            # UTF-8 only: a code is exact, and a wrong guess at the encoding would change it.
+            codes = read_uploaded_text(
+                upload, max_bytes=CODES_FILE_MAX_BYTES, encodings=("utf-8-sig",)
+            )
+            text = "\n".join(filter(None, [text, codes]))
         if not text.strip():
             raise forms.ValidationError(gettext("Type the codes or choose a file."))
         data["text"] = text

@@ -1,9 +1,11 @@
-"""Decisions' services: creating, the status transitions, steps, updates, who may, and the
-poll's voters being told of each new status once."""
+"""Decisions' services: creating and editing, the status transitions, setting the steps (and
+the progress they give), updates, who may, and the poll's voters being told of each new status
+once."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -11,7 +13,14 @@ from django.db import IntegrityError, transaction
 from activecitizen.core.errors import Conflict, InvalidInput, PermissionDenied
 from activecitizen.decisions import selectors, services
 from activecitizen.decisions.models import Decision, DecisionStep, Status
-from activecitizen.decisions.tests.factories import make_decision, make_editor, make_resident, voted
+from activecitizen.decisions.tests.factories import (
+    make_decision,
+    make_editor,
+    make_resident,
+    some_districts,
+    voted,
+)
+from activecitizen.discussions.models import Project
 from activecitizen.discussions.tests.factories import make_project
 from activecitizen.notifications.models import Notification
 from activecitizen.novelties.tests.factories import make_novelty
@@ -159,3 +168,166 @@ def test_a_decision_without_a_poll_tells_nobody():
     decision = make_decision(editor)
     services.set_status(decision=decision, status=Status.IN_PROGRESS, by=editor)
     assert not Notification.objects.filter(kind="decision_status").exists()
+
+
+def _steps_of(decision: Decision) -> list[tuple[str, int, int, int]]:
+    return [(s.title, s.weight, s.percent, s.position) for s in decision.steps.all()]
+
+
+def test_editing_changes_only_the_fields_given_and_checks_the_whole():
+    editor = make_editor()
+    first, second = some_districts(2)
+    decision = make_decision(
+        editor,
+        district=first,
+        planned_start=date(2026, 3, 1),
+        planned_finish=date(2026, 9, 1),
+        poll=make_poll(),
+    )
+    services.edit_decision(decision=decision, by=editor, title="  Парк у реки ", lon="37.7")
+    decision.refresh_from_db()
+    assert decision.title == "Парк у реки"
+    assert (decision.lat, decision.lon) == (Decimal("55.760000"), Decimal("37.700000"))
+    assert decision.planned_start == date(2026, 3, 1) and decision.poll is not None
+    assert list(decision.districts.all()) == [first]
+    services.edit_decision(
+        decision=decision.pk, by=editor, districts=[second.pk], lat=None, lon=None
+    )
+    decision.refresh_from_db()
+    assert list(decision.districts.all()) == [second] and not decision.has_point
+    before = Decision.objects.values().get(pk=decision.pk)
+    refused = [
+        # A new start after the finish kept from before.
+        ({"planned_start": date(2026, 10, 1)}, "planned_finish"),
+        # A second source beside the poll kept from before.
+        ({"novelty": make_novelty()}, "poll"),
+        ({"lat": "55.7"}, "lat"),
+        ({"lat": "-91", "lon": "37"}, "lat"),
+        ({"title": " "}, "title"),
+        ({"title": "Парк\x00"}, "title"),
+        ({"category": "space"}, "category"),
+        ({"department": "Д" * 201}, "department"),
+        ({"districts": [first, 2_000_000_000]}, "districts"),
+    ]
+    for changes, field in refused:
+        with pytest.raises(InvalidInput) as error:
+            services.edit_decision(decision=decision, by=editor, **changes)
+        assert error.value.field == field, changes
+    assert Decision.objects.values().get(pk=decision.pk) == before
+    assert list(decision.districts.all()) == [second]
+    with pytest.raises(PermissionDenied):
+        services.edit_decision(decision=decision, by=make_resident(is_staff=True), title="Чужое")
+    with pytest.raises(InvalidInput) as missing:
+        services.edit_decision(decision=2_000_000_000, by=editor, title="Нет такого")
+    assert missing.value.field == "decision"
+
+
+def test_a_done_decision_may_still_be_corrected():
+    editor = make_editor()
+    decision = make_decision(editor)
+    services.set_status(decision=decision, status=Status.IN_PROGRESS, by=editor)
+    services.set_status(decision=decision, status=Status.DONE, by=editor, on=date(2026, 5, 1))
+    services.edit_decision(decision=decision, by=editor, description="Открыт 1 мая")
+    decision.refresh_from_db()
+    assert decision.description == "Открыт 1 мая" and decision.status == Status.DONE
+
+
+def test_a_source_must_exist():
+    editor = make_editor()
+    with pytest.raises(InvalidInput) as unsaved:
+        make_decision(editor, project=Project(title="Не сохранён"))
+    assert unsaved.value.field == "project"
+    with pytest.raises(InvalidInput) as district:
+        make_decision(editor, districts=[2_000_000_000])
+    assert district.value.field == "districts"
+    assert not Decision.objects.exists()
+
+
+def test_setting_the_steps_keeps_changes_adds_and_removes_in_order():
+    editor = make_editor()
+    decision = make_decision(editor)
+    design = services.add_step(decision=decision, title="Проект", by=editor)
+    dropped = services.add_step(decision=decision, title="Снос", by=editor)
+    steps = services.set_steps(
+        decision=decision,
+        steps=[
+            services.StepInput(title="Стройка", weight=7, percent=0, position=20),
+            services.StepInput(
+                title=" Проект ", weight=1, percent=100, position=10, step_id=design.pk
+            ),
+        ],
+        by=editor,
+    )
+    assert [s.title for s in steps] == ["Проект", "Стройка"]
+    assert _steps_of(decision) == [("Проект", 1, 100, 0), ("Стройка", 7, 0, 1)]
+    assert decision.steps.get(title="Проект").pk == design.pk
+    assert not DecisionStep.objects.filter(pk=dropped.pk).exists()
+    # 1·100 / 8 = 12.5 → 13: the progress is the steps', recomputed exactly.
+    assert selectors.progress(Decision.objects.get(pk=decision.pk)) == 13
+    # Without positions, the list's order; equal positions keep the list's order too.
+    services.set_steps(
+        decision=decision,
+        steps=[
+            services.StepInput(title="Б", weight=2, percent=50, position=1),
+            services.StepInput(title="А", weight=1, percent=50, position=1),
+        ],
+        by=editor,
+    )
+    assert _steps_of(decision) == [("Б", 2, 50, 0), ("А", 1, 50, 1)]
+    assert selectors.progress(Decision.objects.get(pk=decision.pk)) == 50
+    services.set_steps(decision=decision, steps=[], by=editor)
+    assert not decision.steps.exists()
+    assert selectors.progress(Decision.objects.get(pk=decision.pk)) == 0
+
+
+def test_bad_steps_are_refused_naming_the_step_and_nothing_is_written():
+    editor = make_editor()
+    decision = make_decision(editor)
+    other = make_decision(editor, title="Другое")
+    kept = services.add_step(decision=decision, title="Проект", weight=2, percent=40, by=editor)
+    foreign = services.add_step(decision=other, title="Чужой", by=editor)
+    good = services.StepInput(title="Стройка")
+    step = services.StepInput
+    bad = [
+        ([good, step(title="Ноль", weight=0)], "steps.1.weight"),
+        ([good, step(title="Минус", weight=-3)], "steps.1.weight"),
+        ([good, step(title="Да", weight=True)], "steps.1.weight"),
+        ([good, step(title="Дробь", weight=1.5)], "steps.1.weight"),  # type: ignore[arg-type]
+        ([step(title="Много", percent=101)], "steps.0.percent"),
+        ([step(title="Мало", percent=-1)], "steps.0.percent"),
+        ([step(title="  ")], "steps.0.title"),
+        ([step(title="Ш" * 201)], "steps.0.title"),
+        ([step(title="Ноль\x00")], "steps.0.title"),
+        ([step(title="Место", position=-1)], "steps.0.position"),
+        ([step(title="А", step_id=kept.pk), step(title="Б", step_id=kept.pk)], "steps.1.step_id"),
+        ([good, step(title="Чужой", step_id=foreign.pk)], "steps.1.step_id"),
+        ([good] * (services.STEPS_MAX + 1), "steps"),
+    ]
+    for steps, field in bad:
+        with pytest.raises(InvalidInput) as refused:
+            services.set_steps(decision=decision, steps=steps, by=editor)
+        assert refused.value.field == field, steps[-1]
+    assert _steps_of(decision) == [("Проект", 2, 40, 0)]
+    assert _steps_of(other) == [("Чужой", 1, 0, 0)]
+    with pytest.raises(PermissionDenied):
+        services.set_steps(decision=decision, steps=[good], by=make_resident(is_staff=True))
+    assert _steps_of(decision) == [("Проект", 2, 40, 0)]
+
+
+def test_a_finished_decisions_steps_stay_but_may_be_given_again_unchanged():
+    editor = make_editor()
+    decision = make_decision(editor)
+    step = services.add_step(decision=decision, title="Проект", weight=2, percent=40, by=editor)
+    services.set_status(decision=decision, status=Status.CANCELLED, by=editor, reason="Нет денег")
+    same = [services.StepInput(title="Проект", weight=2, percent=40, position=0, step_id=step.pk)]
+    assert [s.pk for s in services.set_steps(decision=decision, steps=same, by=editor)] == [step.pk]
+    with pytest.raises(Conflict) as refused:
+        services.set_steps(
+            decision=decision,
+            steps=[services.StepInput(title="Проект", weight=2, percent=90, step_id=step.pk)],
+            by=editor,
+        )
+    assert refused.value.code == "wrong_status" and refused.value.field == "steps"
+    with pytest.raises(Conflict):
+        services.set_steps(decision=decision, steps=[], by=editor)
+    assert _steps_of(decision) == [("Проект", 2, 40, 0)]

@@ -133,6 +133,17 @@ def test_the_import_page_reads_an_uploaded_windows_1251_file(client, administrat
     assert Ownership.objects.get(premises__building=mine).owner_name == "Иванов И. И."
 
 
+def test_an_uploaded_file_that_is_not_text_is_refused_and_nothing_imported(
+    client, administrator, mine
+):
+    text = "premises;kind;area;owner\n10;жилое;45,5;Иванов И. И.\n"
+    upload = SimpleUploadedFile("реестр.csv", text.encode("utf-16"), content_type="text/csv")
+    page = client.post(url("building_import", mine.pk), {"text": "", "file": upload})
+    assert page.status_code == 422
+    assert "NUL bytes" in page.text
+    assert not Ownership.objects.filter(premises__building=mine).exists()
+
+
 def test_a_file_that_is_not_a_register_is_shown_as_an_error(client, administrator, mine):
     page = client.post(url("building_import", mine.pk), {"text": "colour;size\nred;1\n"})
     assert page.status_code == 422

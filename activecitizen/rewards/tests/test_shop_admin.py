@@ -448,6 +448,10 @@ def test_a_manager_uploads_codes_and_sees_what_became_of_each_line(client, shop)
     assert response.status_code == 422
     assert "not UTF-8" in response.content.decode()
     assert client.post(upload, {"codes": "  \n"}).status_code == 422
+    with_nul = SimpleUploadedFile("codes.txt", b"NUL-1\x00\nNUL-2\n")
+    response = client.post(upload, {"codes": "", "file": with_nul})
+    assert response.status_code == 422 and "NUL bytes" in response.content.decode()
+    assert not PromoCode.objects.filter(code__startswith="NUL-").exists()
 
 
 def test_codes_go_only_to_a_promo_code_reward_of_ones_own_partner(client, shop):
