@@ -297,4 +297,38 @@ def seed_decisions(rng: random.Random) -> str:
                     by=editor,
                 )
             made += 1
+        # The decisions above are history: nobody is told of them as new near their home.
+        Decision.objects.filter(
+            title__in=[d.title for d in DECISIONS], neighbours_told_at__isnull=True
+        ).update(neighbours_told_at=timezone.now())
+        made += _fresh_decision_near_the_demo_resident(editor, today)
+    # Told after the commit, as the periodic task would: the demo resident finds
+    # "New near your home" in their inbox.
+    services.tell_neighbours_of_new_decisions()
     return f"{made} decisions created"
+
+
+FRESH_TITLE = "Пешеходный переход со светофором у школы"
+DEMO_RESIDENT_PHONE = "+79991000001"
+
+
+def _fresh_decision_near_the_demo_resident(editor: User, today: date) -> int:
+    resident = User.objects.filter(phone=DEMO_RESIDENT_PHONE, home_lat__isnull=False).first()
+    if resident is None or Decision.objects.filter(title=FRESH_TITLE).exists():
+        return 0
+    assert resident.home_lat is not None and resident.home_lon is not None
+    # About 330 m north of their home.
+    services.create_decision(
+        by=editor,
+        title=FRESH_TITLE,
+        description="Решение принято по обращениям жителей: переход появится до конца года.",
+        category=Poll.Category.TRANSPORT,
+        department="Департамент транспорта",
+        planned_start=today,
+        planned_finish=today + timedelta(days=90),
+        lat=resident.home_lat + Decimal("0.003"),
+        lon=resident.home_lon,
+        districts=[resident.home_district] if resident.home_district else [],
+        is_published=True,
+    )
+    return 1
