@@ -341,6 +341,7 @@ def test_the_settings_page_speaks_russian_to_the_last_row(client, person):
         "Решения и обсуждения",
         "Магазин и заказы",
         "Электронный дом",
+        "Новое рядом с домом",
         "Новости и всё остальное",
     ]
     assert 'aria-label="Магазин и заказы: push-уведомления"' in html
