@@ -151,7 +151,61 @@ def measure() -> None:
     )
     print(f"retried first batch: {retry_ms:.0f} ms, rows added {added}")
     print(f"notifications table with indexes: {size}")
+    nearby(recorder)
     print(f"figures appended to {recorder.path}")
+
+
+def nearby(recorder) -> None:
+    """ "Something new within 1 km of my home" over the same million: every person gets a home
+    point spread evenly over a 39 × 31 km box of Moscow (about 830 homes per km², so about
+    2,600 within 1 km of a point), then one decision's neighbours are told, all batches here."""
+    from django.conf import settings
+    from django.db import connection
+
+    from activecitizen.accounts.models import User
+    from activecitizen.geo.distance import distance_m
+    from activecitizen.notifications import services
+    from activecitizen.notifications.models import Notification
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {User._meta.db_table} SET "  # noqa: S608 - our own table
+            "home_lat = round((55.55 + random() * 0.35)::numeric, 5), "
+            "home_lon = round((37.35 + random() * 0.50)::numeric, 5)"
+        )
+        cursor.execute(f"VACUUM ANALYZE {User._meta.db_table}")
+    print(f"home points for {PEOPLE:,} people in {time.perf_counter() - started:.1f} s")
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    lat, lon = "55.75124", "37.59293"
+    started = time.perf_counter()
+    services.tell_neighbours(
+        kind="decision_nearby",
+        params={"decision": "Новый сквер", "status": "planned"},
+        url="/decisions/1/",
+        key_prefix="decision:1:nearby",
+        lat=lat,
+        lon=lon,
+    )
+    seconds = time.perf_counter() - started
+    told = Notification.objects.filter(kind="decision_nearby").count()
+    # Checked against Python's haversine over everyone in the box: the database told exactly
+    # the people within 1 km.
+    homes = User.objects.filter(
+        home_lat__range=("55.741", "55.762"), home_lon__range=("37.576", "37.610")
+    ).values_list("home_lat", "home_lon")
+    expected = sum(
+        1 for a, b in homes if distance_m(float(lat), float(lon), float(a), float(b)) < 1000
+    )
+    recorder.figure(
+        "new near my home: tell the neighbours within 1 km",
+        round(seconds, 3),
+        "s",
+        told=told,
+        expected=expected,
+    )
+    print(f"near my home: {told:,} told (haversine says {expected:,}) in {seconds * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
