@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from functools import partial
 from typing import Any, Final
 
 from django.core.files.uploadedfile import UploadedFile
@@ -32,7 +31,7 @@ from activecitizen.decisions.models import (
 )
 from activecitizen.discussions.models import Project
 from activecitizen.geo.models import District
-from activecitizen.notifications.services import fan_out, tell_neighbours
+from activecitizen.notifications.services import NearbyNotice, fan_out, tell_neighbours_of_new
 from activecitizen.novelties.models import Novelty
 from activecitizen.polls.models import Poll
 from activecitizen.polls.notices import voters_of
@@ -562,8 +561,6 @@ def post_update(
 
 # --- New near my home --------------------------------------------------------------------------
 
-NEIGHBOURS_BATCH = 50
-
 
 def tell_neighbours_of_new_decisions(*, now: datetime | None = None) -> int:
     """Tell the people living within 1 km of each newly published decision with a point on the
@@ -572,36 +569,18 @@ def tell_neighbours_of_new_decisions(*, now: datetime | None = None) -> int:
     A periodic task finds them, so a decision is told however it was published (the admin, the
     API, an import), and only once it is committed and visible.
     """
-    now = now or timezone.now()
-    due = (
-        Decision.objects.filter(
-            is_published=True,
-            neighbours_told_at__isnull=True,
-            lat__isnull=False,
-            lon__isnull=False,
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:NEIGHBOURS_BATCH]
+    due = Decision.objects.filter(
+        is_published=True, neighbours_told_at__isnull=True, lat__isnull=False, lon__isnull=False
     )
-    told = 0
-    for decision_id in list(due):
-        with transaction.atomic():
-            # Claimed by one update, so two overlapping runs never both tell.
-            if not Decision.objects.filter(pk=decision_id, neighbours_told_at__isnull=True).update(
-                neighbours_told_at=now
-            ):
-                continue
-            decision = Decision.objects.only("title", "status", "lat", "lon").get(pk=decision_id)
-            transaction.on_commit(
-                partial(
-                    tell_neighbours,
-                    kind="decision_nearby",
-                    params={"decision": decision.title, "status": decision.status},
-                    url=f"/decisions/{decision.pk}/",
-                    key_prefix=f"decision:{decision.pk}:nearby",
-                    lat=decision.lat,
-                    lon=decision.lon,
-                )
-            )
-        told += 1
-    return told
+    return tell_neighbours_of_new(due, notice=_nearby_notice, now=now)
+
+
+def _nearby_notice(decision: Decision) -> NearbyNotice:
+    return NearbyNotice(
+        kind="decision_nearby",
+        params={"decision": decision.title, "status": decision.status},
+        url=f"/decisions/{decision.pk}/",
+        key_prefix=f"decision:{decision.pk}:nearby",
+        lat=decision.lat,
+        lon=decision.lon,
+    )

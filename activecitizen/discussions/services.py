@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -31,7 +30,7 @@ from activecitizen.discussions.models import (
     Stance,
 )
 from activecitizen.discussions.selectors import visible_projects
-from activecitizen.notifications.services import notify, tell_neighbours
+from activecitizen.notifications.services import NearbyNotice, notify, tell_neighbours_of_new
 from activecitizen.rewards.services import credit_points
 
 logger = logging.getLogger(__name__)
@@ -328,8 +327,6 @@ def add_document(
 
 # --- New near my home --------------------------------------------------------------------------
 
-NEIGHBOURS_BATCH = 50
-
 
 def tell_neighbours_of_new_projects(*, now: datetime | None = None) -> int:
     """Tell the people living within 1 km of each project that has just become visible (its
@@ -338,32 +335,18 @@ def tell_neighbours_of_new_projects(*, now: datetime | None = None) -> int:
     Run by a periodic task rather than from the admin's save, because a project becomes
     visible at its notice date, which may be set in advance.
     """
-    now = now or timezone.now()
-    due = (
-        visible_projects(now)
-        .filter(neighbours_told_at__isnull=True, lat__isnull=False, lon__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:NEIGHBOURS_BATCH]
+    due = visible_projects(now or timezone.now()).filter(
+        neighbours_told_at__isnull=True, lat__isnull=False, lon__isnull=False
     )
-    told = 0
-    for project_id in list(due):
-        with transaction.atomic():
-            # Claimed by one update, so two overlapping runs never both tell.
-            if not Project.objects.filter(pk=project_id, neighbours_told_at__isnull=True).update(
-                neighbours_told_at=now
-            ):
-                continue
-            project = Project.objects.only("title", "lat", "lon").get(pk=project_id)
-            transaction.on_commit(
-                partial(
-                    tell_neighbours,
-                    kind="project_nearby",
-                    params={"project": project.title},
-                    url=_project_url(project.pk),
-                    key_prefix=f"project:{project.pk}:nearby",
-                    lat=project.lat,
-                    lon=project.lon,
-                )
-            )
-        told += 1
-    return told
+    return tell_neighbours_of_new(due, notice=_nearby_notice, now=now)
+
+
+def _nearby_notice(project: Project) -> NearbyNotice:
+    return NearbyNotice(
+        kind="project_nearby",
+        params={"project": project.title},
+        url=_project_url(project.pk),
+        key_prefix=f"project:{project.pk}:nearby",
+        lat=project.lat,
+        lon=project.lon,
+    )

@@ -7,7 +7,9 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -404,6 +406,56 @@ def _people_ref(people: People, args: Sequence[Any]) -> str:
 def _people(ref: str) -> QuerySet:
     people = signing.loads(ref, salt=FAN_OUT_SALT)
     return import_string(people["callable"])(*people["args"])
+
+
+@dataclass(frozen=True)
+class NearbyNotice:
+    """What to tell the neighbours of one new thing, and where the thing is."""
+
+    kind: str
+    params: dict[str, Any]
+    url: str
+    key_prefix: str
+    lat: Any
+    lon: Any
+
+
+NEIGHBOURS_BATCH = 50
+
+
+def tell_neighbours_of_new(
+    due: QuerySet, *, notice: Callable[[Any], NearbyNotice], now: datetime | None = None
+) -> int:
+    """For each row of `due` (things with a point whose `neighbours_told_at` is empty), claim it
+    and, after the claim commits, tell the people living near it. Returns how many were claimed.
+
+    Each row is claimed by one `UPDATE … WHERE neighbours_told_at IS NULL`, so two overlapping
+    runs of a periodic task never both tell; a section passes its query and how to word it.
+    """
+    now = now or timezone.now()
+    model = due.model
+    told = 0
+    for pk in list(due.order_by("pk").values_list("pk", flat=True)[:NEIGHBOURS_BATCH]):
+        with transaction.atomic():
+            if not model.objects.filter(pk=pk, neighbours_told_at__isnull=True).update(
+                neighbours_told_at=now
+            ):
+                continue
+            about = notice(model.objects.get(pk=pk))
+            transaction.on_commit(partial(_tell_neighbours_of, about))
+        told += 1
+    return told
+
+
+def _tell_neighbours_of(about: NearbyNotice) -> None:
+    tell_neighbours(
+        kind=about.kind,
+        params=about.params,
+        url=about.url,
+        key_prefix=about.key_prefix,
+        lat=about.lat,
+        lon=about.lon,
+    )
 
 
 def tell_neighbours(
