@@ -386,6 +386,17 @@ WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "")
 # waits for the push service (seconds).
 WEBPUSH_TTL = env_int("WEBPUSH_TTL", 24 * 3600)
 WEBPUSH_TIMEOUT = env_int("WEBPUSH_TIMEOUT", 10)
+# The push services a subscription's endpoint may name (a host, or ".domain" for any host under
+# it): the server posts to that address, so an arbitrary https:// URL would let anyone make it
+# call machines of their choosing. The browsers' own services by default.
+WEBPUSH_PUSH_SERVICES = [
+    host.strip().lower()
+    for host in os.environ.get(
+        "WEBPUSH_PUSH_SERVICES",
+        "fcm.googleapis.com,.push.services.mozilla.com,.push.apple.com,.notify.windows.com",
+    ).split(",")
+    if host.strip()
+]
 # Refused here rather than at the first notification, which would only be logged. Only the
 # key's shape is checked here (settings import no app code); notifications/vapid.py loads it.
 if NOTIFICATIONS_PUSH_BACKEND == "webpush" and not WEBPUSH_VAPID_PRIVATE_KEY:

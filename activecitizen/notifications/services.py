@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -146,6 +147,12 @@ def subscribe_push(*, user_id: int, endpoint: str, p256dh: str, auth: str) -> Pu
         _HTTPS_URL(endpoint)
     except ValidationError:
         raise InvalidInput(_("A push endpoint is an https:// address."), field="endpoint") from None
+    if not _known_push_service(endpoint):
+        raise InvalidInput(
+            _("This address is not one of the push services this site sends to."),
+            code="unknown_push_service",
+            field="endpoint",
+        )
     # The keys are base64url (RFC 8291); anything else — a NUL byte among it, which
     # PostgreSQL text cannot hold — is refused here rather than failing in the INSERT.
     for field, value in (("keys.p256dh", p256dh), ("keys.auth", auth)):
@@ -155,6 +162,14 @@ def subscribe_push(*, user_id: int, endpoint: str, p256dh: str, auth: str) -> Pu
         endpoint=endpoint, defaults={"user_id": user_id, "p256dh": p256dh, "auth": auth}
     )
     return subscription
+
+
+def _known_push_service(endpoint: str) -> bool:
+    host = (urlsplit(endpoint).hostname or "").lower()
+    return any(
+        host == allowed or (allowed.startswith(".") and host.endswith(allowed))
+        for allowed in settings.WEBPUSH_PUSH_SERVICES
+    )
 
 
 def unsubscribe_push(*, user_id: int, endpoint: str) -> int:

@@ -416,6 +416,43 @@ def test_the_push_subscription_api(client, person):
     )
 
 
+def test_only_the_known_push_services_are_accepted(client, person, settings):
+    # The server posts to a subscription's endpoint: an arbitrary https:// address would let
+    # anyone make it call machines of their choosing (an internal service, say).
+    settings.WEBPUSH_PUSH_SERVICES = ["fcm.googleapis.com", ".push.services.mozilla.com"]
+    auth = bearer(person)
+    keys = {"p256dh": "BNc", "auth": "tB"}
+    for endpoint in (
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/abc",
+    ):
+        answer = client.post(
+            "/api/v1/me/push-subscriptions",
+            {"endpoint": endpoint, "keys": keys},
+            content_type="application/json",
+            **auth,
+        )
+        assert answer.status_code == 201, (endpoint, answer.content)
+    for endpoint in (
+        "https://10.0.0.7/admin",
+        "https://localhost/x",
+        "https://xfcm.googleapis.com/fcm/send/abc",
+        "https://fcm.googleapis.com.evil.example/abc",
+        "https://push.services.mozilla.com.evil.example/x",
+    ):
+        answer = client.post(
+            "/api/v1/me/push-subscriptions",
+            {"endpoint": endpoint, "keys": keys},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **auth,
+        )
+        assert answer.status_code == 422, endpoint
+        assert answer.json()["code"] == "unknown_push_service"
+        assert "not one of the push services" in answer.json()["message"]
+    assert PushSubscription.objects.filter(user=person).count() == 2
+
+
 def test_the_digest_task_is_scheduled(settings):
     from activecitizen.notifications import tasks
 
