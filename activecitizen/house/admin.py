@@ -306,7 +306,7 @@ class OwnershipInline(admin.TabularInline):
 
     model = Ownership
     extra = 0
-    fields = ["owner_name", "owner", "share_display", "title_document", "created_at"]
+    fields = ["owner_name", "owner_code", "owner", "share_display", "title_document", "created_at"]
     readonly_fields = fields
     can_delete = True
 
@@ -337,17 +337,32 @@ class PremisesAdmin(BuildingScopedAdmin):
 @admin.register(Ownership)
 class OwnershipAdmin(BuildingScopedAdmin):
     building_lookup = "premises__building"
-    list_display = ["owner_name", "premises", "share_display", "owner", "title_document"]
+    list_display = ["owner_name", "owner_code", "premises", "share_display", "owner"]
     list_select_related = ["premises__building", "owner"]
-    search_fields = ["owner_name", "premises__number", "premises__building__address"]
-    fields = ["premises", "owner_name", "owner", "share_display", "title_document", "created_at"]
-    readonly_fields = fields
+    search_fields = ["owner_name", "owner_code", "premises__number", "premises__building__address"]
+    fields = [
+        "premises",
+        "owner_name",
+        "owner_code",
+        "owner",
+        "share_display",
+        "title_document",
+        "created_at",
+    ]
+    # Only the code that tells namesakes apart is edited here (through the register's
+    # service); shares and owners change by the import and by confirmed claims.
+    readonly_fields = [f for f in fields if f != "owner_code"]
 
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            register.set_owner_code(ownership=obj, code=form.cleaned_data["owner_code"])
+        except DomainError as error:
+            # The field's own max length has been checked by the form; the service's refusal
+            # (a control character, say) is shown rather than raised.
+            self.message_user(request, str(error.message), level=messages.ERROR)
 
     @admin.display(description=_("share"))
     def share_display(self, ownership: Ownership) -> str:
@@ -737,10 +752,10 @@ def _owners_of(meeting: Meeting) -> dict[str, dict]:
     )
     owners: dict[str, dict] = {}
     for entry in RegisterEntry.objects.filter(meeting=meeting).order_by("owner_name", "id"):
-        key = selectors.owner_key(entry.owner_id, entry.owner_name)
-        owner = owners.setdefault(
-            key, {"name": entry.owner_name, "lines": [], "entry_ids": [], "voted": False}
-        )
+        key = selectors.owner_key(entry.owner_id, entry.owner_name, entry.owner_code)
+        # Namesakes told apart by their code show it, so the clerk picks the right one.
+        name = f"{entry.owner_name} [{entry.owner_code}]" if entry.owner_code else entry.owner_name
+        owner = owners.setdefault(key, {"name": name, "lines": [], "entry_ids": [], "voted": False})
         owner["entry_ids"].append(entry.pk)
         share = "" if entry.share == 1 else f" ({entry.share})"
         owner["lines"].append(f"{entry.premises_number}{share}")

@@ -53,7 +53,8 @@ def register_role_permissions() -> None:
         Role.HOUSE_ADMINISTRATOR,
         *_crud("building", actions=("view", "change")),
         *_crud("entrance", "premises", "resident"),
-        *_crud("ownership", actions=("view", "delete")),
+        # change: only the owner code of an ownership is editable in the admin.
+        *_crud("ownership", actions=("view", "change", "delete")),
         *_crud("premisesclaim", actions=("view", "change")),
         *_crud("announcement", actions=("view", "add")),
         *_crud("meeting", actions=("view", "add", "change")),

@@ -323,7 +323,9 @@ def _agenda(*items: tuple[str, str, str]) -> list[services.AgendaItemInput]:
 def _owners(meeting: Meeting) -> dict[str, list[RegisterEntry]]:
     grouped: dict[str, list[RegisterEntry]] = {}
     for entry in RegisterEntry.objects.filter(meeting=meeting).order_by("premises_number", "pk"):
-        grouped.setdefault(owner_key(entry.owner_id, entry.owner_name), []).append(entry)
+        grouped.setdefault(
+            owner_key(entry.owner_id, entry.owner_name, entry.owner_code), []
+        ).append(entry)
     return grouped
 
 

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 # --- The register: buildings, entrances, premises, who owns them, who lives there -------------
 
+# Tells apart unregistered owners of the same name (Ownership.owner_code).
+OWNER_CODE_MAX = 40
+
 
 class Building(models.Model):
     """An apartment building whose owners hold meetings here.
@@ -147,6 +150,17 @@ class Ownership(models.Model):
         verbose_name=_("person"),
     )
     owner_name = models.CharField(_("owner as in the title"), max_length=300)
+    # Owners not registered yet are told apart by name; two different people of the same name
+    # in one building are told apart by this code (the same on all of one person's lines).
+    owner_code = models.CharField(
+        _("owner's code"),
+        max_length=OWNER_CODE_MAX,
+        blank=True,
+        help_text=_(
+            "Only for owners of the same name who are different people: give each a code "
+            "(e.g. the last digits of their SNILS), the same on all of one person's lines."
+        ),
+    )
     share_numerator = models.PositiveIntegerField(_("share numerator"), default=1)
     share_denominator = models.PositiveIntegerField(_("share denominator"), default=1)
     title_document = models.CharField(
@@ -478,6 +492,7 @@ class RegisterEntry(models.Model):
         verbose_name=_("person"),
     )
     owner_name = models.CharField(_("owner"), max_length=300)
+    owner_code = models.CharField(_("owner's code"), max_length=OWNER_CODE_MAX, blank=True)
     premises_number = models.CharField(_("premises"), max_length=20)
     entrance = models.PositiveSmallIntegerField(_("entrance"), null=True, blank=True)
     area = models.DecimalField(_("area, m²"), max_digits=10, decimal_places=2)

@@ -30,6 +30,7 @@ from activecitizen.core.errors import (
 )
 from activecitizen.house import selectors
 from activecitizen.house.models import (
+    OWNER_CODE_MAX,
     Building,
     Entrance,
     Ownership,
@@ -121,9 +122,14 @@ def add_ownership(
     share: Fraction,
     title_document: str = "",
     owner: User | None = None,
+    owner_code: str = "",
 ) -> Ownership:
     """Record that `owner_name` (a registered person, when `owner` is given) owns `share` of the
-    premises. Refused when the premises' shares would then add up to more than 1."""
+    premises. Refused when the premises' shares would then add up to more than 1.
+
+    `owner_code` tells apart two different people of the same name who have not signed up:
+    lines with the same name and code are one owner (one vote in the count of owners, one
+    paper ballot); without codes, lines of the same name are one owner."""
     check_share(share)
     name = _clean_text(
         owner_name, max_length=OWNER_NAME_MAX, field_name="owner_name", label=_("The owner's name")
@@ -135,6 +141,9 @@ def add_ownership(
         max_length=TITLE_DOCUMENT_MAX,
         field_name="title_document",
         label=_("The title document"),
+    )
+    code = _clean_text(
+        owner_code, max_length=OWNER_CODE_MAX, field_name="owner_code", label=_("The owner's code")
     )
     # The premises row locked: two co-owners added at once cannot both take the last half.
     # (SQLite serialises writers anyway; select_for_update is a no-op there.)
@@ -154,10 +163,22 @@ def add_ownership(
         premises=locked,
         owner=owner,
         owner_name=name,
+        owner_code=code,
         share_numerator=share.numerator,
         share_denominator=share.denominator,
         title_document=document,
     )
+
+
+def set_owner_code(*, ownership: Ownership, code: str) -> Ownership:
+    """Give an ownership the code that tells its owner apart from a namesake (or take it away).
+    Meetings already voting keep the register as it was when their voting started."""
+    clean = _clean_text(
+        code, max_length=OWNER_CODE_MAX, field_name="owner_code", label=_("The owner's code")
+    )
+    Ownership.objects.filter(pk=ownership.pk).update(owner_code=clean)
+    ownership.owner_code = clean
+    return ownership
 
 
 # --- The import of a register -------------------------------------------------------------------
@@ -201,6 +222,8 @@ COLUMNS: dict[str, str] = {
     "доля": "share",
     "title_document": "title_document",
     "документ": "title_document",
+    "owner_code": "owner_code",
+    "код собственника": "owner_code",
 }
 REQUIRED_COLUMNS = ("premises", "kind", "area", "owner")
 
@@ -279,7 +302,10 @@ def _read_csv(csv_text: str) -> list[tuple[int, dict[str, str]]]:
             _("Unknown columns: %(unknown)s. The columns are: %(known)s.")
             % {
                 "unknown": ", ".join(f'"{name}"' for name in unknown),
-                "known": "premises, entrance, kind, area, owner, phone, share, title_document",
+                "known": (
+                    "premises, entrance, kind, area, owner, owner_code, phone, share, "
+                    "title_document"
+                ),
             },
             code="unknown_column",
             field="csv_text",
@@ -354,6 +380,7 @@ def _import_row(building: Building, values: dict[str, str]) -> tuple[bool, str]:
         share=share,
         title_document=values.get("title_document", ""),
         owner=owner,
+        owner_code=values.get("owner_code", ""),
     )
     return created, unmatched
 

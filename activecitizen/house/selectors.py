@@ -127,6 +127,7 @@ def count_of(meeting: Meeting) -> counting.MeetingCount | None:
             "pk",
             "owner_id",
             "owner_name",
+            "owner_code",
             "premises_number",
             "entrance",
             "area",
@@ -143,8 +144,8 @@ def count_of(meeting: Meeting) -> counting.MeetingCount | None:
     }
     entrance_owners: dict[int, set[str]] = {}
     votes = []
-    for pk, owner_id, name, number, entrance, area, numerator, denominator in entries:
-        who = owner_key(owner_id, name)
+    for pk, owner_id, name, code, number, entrance, area, numerator, denominator in entries:
+        who = owner_key(owner_id, name, code)
         if entrance is not None:
             entrance_owners.setdefault(entrance, set()).add(who)
         if pk in voted:
@@ -177,9 +178,14 @@ def count_of(meeting: Meeting) -> counting.MeetingCount | None:
     )
 
 
-def owner_key(owner_id: int | None, owner_name: str) -> str:
-    """One owner however many lines they have: a registered person by id, else by name."""
-    return f"user:{owner_id}" if owner_id else f"name:{owner_name.strip().casefold()}"
+def owner_key(owner_id: int | None, owner_name: str, owner_code: str = "") -> str:
+    """One owner however many lines they have: a registered person by id, else by name and,
+    where the register gives one, the code that tells namesakes apart."""
+    if owner_id:
+        return f"user:{owner_id}"
+    name = owner_name.strip().casefold()
+    code = owner_code.strip().casefold()
+    return f"name:{name}#{code}" if code else f"name:{name}"
 
 
 def buildings_of(user: User) -> QuerySet[Building]:

@@ -371,6 +371,7 @@ def start_voting(*, meeting: Meeting, now: datetime | None = None) -> Meeting:
                 ownership=o,
                 owner_id=o.owner_id,
                 owner_name=o.owner_name,
+                owner_code=o.owner_code,
                 premises_number=o.premises.number,
                 entrance=o.premises.entrance.number if o.premises.entrance else None,
                 area=o.premises.area,
@@ -381,7 +382,9 @@ def start_voting(*, meeting: Meeting, now: datetime | None = None) -> Meeting:
         )
         meeting.total_area = total
         meeting.entrance_areas = entrance_areas
-        meeting.owners_total = len({owner_key(o.owner_id, o.owner_name) for o in ownerships})
+        meeting.owners_total = len(
+            {owner_key(o.owner_id, o.owner_name, o.owner_code) for o in ownerships}
+        )
         meeting.log = ensure_log(
             origin=meeting_origin(meeting.pk),
             origin_id=meeting_log_name(meeting.pk),
@@ -587,7 +590,7 @@ def enter_paper_ballot(
         raise InvalidInput(
             _("Choose the owner's lines of this meeting's register."), field="entry_ids"
         )
-    owners = {owner_key(e.owner_id, e.owner_name) for e in entries}
+    owners = {owner_key(e.owner_id, e.owner_name, e.owner_code) for e in entries}
     if len(owners) != 1:
         raise InvalidInput(_("A paper ballot is one owner's."), field="entry_ids")
     checked = _checked_decisions(meeting, decisions)

@@ -204,3 +204,28 @@ def test_claims_are_confirmed_and_rejected_by_actions(client, administrator, min
     assert second.status == PremisesClaim.Status.REJECTED
     assert second.reason == "Копия выписки нечитаема"
     assert second.decided_by == administrator
+
+
+def test_the_administrator_gives_a_namesake_a_code_and_nothing_else_changes(
+    client, administrator, mine
+):
+    ownership = make.ownership(make.premises(mine, "5"), name="Петров Пётр Петрович")
+    url = reverse("admin:house_ownership_change", args=[ownership.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="owner_code"' in page.content.decode()
+    answer = client.post(
+        url, {"owner_code": " 4411 ", "owner_name": "Someone else", "share_numerator": "1"}
+    )
+    assert answer.status_code == 302
+    ownership.refresh_from_db()
+    assert ownership.owner_code == "4411"
+    assert ownership.owner_name == "Петров Пётр Петрович"  # read-only here
+
+
+def test_another_buildings_ownership_is_not_theirs_to_change(client, administrator, theirs):
+    ownership = make.ownership(make.premises(theirs, "9"), name="Сидоров С. С.")
+    answer = client.post(
+        reverse("admin:house_ownership_change", args=[ownership.pk]), {"owner_code": "1"}
+    )
+    assert answer.status_code in (302, 403, 404)
+    assert Ownership.objects.get(pk=ownership.pk).owner_code == ""
