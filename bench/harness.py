@@ -180,7 +180,10 @@ def gunicorn(
             str(threads),
         ]
         if SERVER == "granian":
-            # The same WSGI application under granian (Rust HTTP, connections kept alive).
+            # The same WSGI application under granian (Rust HTTP, connections kept alive); an
+            # experiment, not a dependency: `.venv/bin/pip install granian` first.
+            if not (VENV_BIN / "granian").exists():
+                raise SystemExit("BENCH_SERVER=granian: run `.venv/bin/pip install granian` first")
             command = [
                 str(VENV_BIN / "granian"),
                 "--interface",
