@@ -171,8 +171,8 @@ def nearby(recorder) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {User._meta.db_table} SET "  # noqa: S608 - our own table
-            "home_lat = round((55.55 + random() * 0.35)::numeric, 5), "
-            "home_lon = round((37.35 + random() * 0.50)::numeric, 5)"
+            "home_lat = round((55.55 + random() * 0.35)::numeric, 4), "
+            "home_lon = round((37.35 + random() * 0.50)::numeric, 4)"
         )
         cursor.execute(f"VACUUM ANALYZE {User._meta.db_table}")
     print(f"home points for {PEOPLE:,} people in {time.perf_counter() - started:.1f} s")

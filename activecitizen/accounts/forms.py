@@ -88,7 +88,7 @@ class ProfileForm(forms.Form):
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text=_("For example 55.75124. Leave both empty to forget your home point."),
+        help_text=_("For example 55.7512. Leave both empty to forget your home point."),
     )
     home_lon = forms.CharField(
         label=_("Home longitude"),

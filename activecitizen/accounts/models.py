@@ -82,12 +82,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name=_("work district"),
     )
     # Where the person lives, if they chose to say: only for "something new near my home". It
-    # is shown to nobody, and kept to 5 decimal places (about a metre) whatever was sent.
+    # is shown to nobody, and kept to 4 decimal places (about 10 m) whatever was sent.
     home_lat = models.DecimalField(
-        _("home latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+        _("home latitude"), max_digits=7, decimal_places=4, null=True, blank=True
     )
     home_lon = models.DecimalField(
-        _("home longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+        _("home longitude"), max_digits=7, decimal_places=4, null=True, blank=True
     )
     interests = models.ManyToManyField(
         Interest, blank=True, related_name="people", verbose_name=_("interests")

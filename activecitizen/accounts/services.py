@@ -231,7 +231,9 @@ PROFILE_FIELDS = (
     "home_lon",
     "interests",
 )
-HOME_PLACES = Decimal("0.00001")  # about a metre: enough for "within 1 km", no more
+# About 11 m north–south and 6 m east–west here: enough for "within 1 km", and no more of
+# where someone lives than that needs.
+HOME_PLACES = Decimal("0.0001")
 
 
 def update_profile(*, user: User, **changes: Any) -> User:

@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='home_lat',
-            field=models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True, verbose_name='home latitude'),
+            field=models.DecimalField(blank=True, decimal_places=4, max_digits=7, null=True, verbose_name='home latitude'),
         ),
         migrations.AddField(
             model_name='user',
             name='home_lon',
-            field=models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True, verbose_name='home longitude'),
+            field=models.DecimalField(blank=True, decimal_places=4, max_digits=7, null=True, verbose_name='home longitude'),
         ),
         migrations.AddIndex(
             model_name='user',

@@ -31,12 +31,12 @@ def test_a_resident_gives_a_home_point_and_hears_of_a_decision_near_it(page):
     page.goto("/accounts/profile/")
     switch_language(page, "en")
     page.get_by_role("button", name="Use where I am now as my home").click()
-    expect(page.get_by_label("Home latitude")).to_have_value("55.75124")
-    expect(page.get_by_label("Home longitude")).to_have_value("37.59293")
+    expect(page.get_by_label("Home latitude")).to_have_value("55.7512")
+    expect(page.get_by_label("Home longitude")).to_have_value("37.5929")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Your profile is saved.")).to_be_visible()
     person = User.objects.get(phone="+79161110077")
-    assert (person.home_lat, person.home_lon) == (Decimal("55.75124"), Decimal("37.59293"))
+    assert (person.home_lat, person.home_lon) == (Decimal("55.7512"), Decimal("37.5929"))
 
     editor = make_editor()
     near = make_decision(

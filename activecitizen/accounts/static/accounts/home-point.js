@@ -13,8 +13,8 @@
       status.textContent = box.dataset.locating;
       navigator.geolocation.getCurrentPosition(
         function (position) {
-          lat.value = position.coords.latitude.toFixed(5);
-          lon.value = position.coords.longitude.toFixed(5);
+          lat.value = position.coords.latitude.toFixed(4);
+          lon.value = position.coords.longitude.toFixed(4);
           status.textContent = "";
           lat.focus();
         },
