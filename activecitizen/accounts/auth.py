@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from activecitizen.accounts.services import authenticate_token, hash_token
 
@@ -19,9 +19,25 @@ class BearerToken(HttpBearer):
         return user
 
 
+class SiteSession(SessionAuth):
+    """The site's session, for the site's own pages calling the API.
+
+    CSRF is checked when the request carries a session cookie: that cookie is what a forged
+    request would borrow. ninja checks it first of all, so a request with no session at all
+    (the app with a token that has expired) was a 403 "CSRF check failed" on every POST
+    instead of the 401 that tells the app to sign in again.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
 bearer_token = BearerToken()
+site_session = SiteSession()
 # Either way in; the session variant checks CSRF on unsafe methods.
-signed_in = [bearer_token, django_auth]
+signed_in = [bearer_token, site_session]
 
 
 @dataclass(frozen=True)
@@ -42,4 +58,4 @@ class DeferredBearerToken(HttpBearer):
         return TokenHash(hash_token(token))
 
 
-signed_in_deferred = [DeferredBearerToken(), django_auth]
+signed_in_deferred = [DeferredBearerToken(), site_session]

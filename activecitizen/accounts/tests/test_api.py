@@ -181,6 +181,28 @@ def test_bad_profile_values_are_422_and_nothing_changes(
     assert user.first_name == "Анна"
 
 
+def test_unsafe_requests_without_a_session_are_401_and_with_one_need_csrf(sms_outbox):
+    # As browsers and the app send them: CSRF checked (the test Client skips it by default).
+    from django.test import Client
+
+    from activecitizen.accounts.services import issue_api_token
+
+    app = Client(enforce_csrf_checks=True)
+    for headers in ({}, bearer("expired-or-revoked")):
+        answer = patch(app, "/api/v1/me", {"first_name": "Ира"}, **headers)
+        assert (answer.status_code, answer.json()["code"]) == (401, "not_authenticated")
+    person = User.objects.create(phone=PHONE, first_name="Ира")
+    token = issue_api_token(user=person, device="t")[1]
+    assert patch(app, "/api/v1/me", {"first_name": "Ирина"}, **bearer(token)).status_code == 200
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(person)
+    forged = patch(browser, "/api/v1/me", {"first_name": "Взлом"})
+    assert (forged.status_code, forged.json()["code"]) == (403, "forbidden")
+    person.refresh_from_db()
+    assert person.first_name == "Ирина"
+
+
 def test_revoking_the_current_token_signs_the_device_out(client, sms_outbox):
     token = sign_in(client, sms_outbox)["token"]
     assert client.delete("/api/v1/auth/token", **bearer(token)).status_code == 204
