@@ -46,6 +46,8 @@ from activecitizen.rewards.selectors import status_for
 NOTE_MAX_LENGTH = Adjustment._meta.get_field("note").max_length or 500
 # The largest correction staff can make in one go: a typo of three extra zeros is refused.
 ADJUSTMENT_LIMIT = 100_000
+# Reason.values builds a new list on every call, and every ballot's credit checks its reason.
+REASONS = frozenset(LedgerEntry.Reason.values)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def credit_statement(
     `f"{idempotency_key}{user_id}"` would."""
     if amount <= 0:
         raise ValueError("a credit is a positive number of points")
-    if reason not in LedgerEntry.Reason.values:
+    if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     if (user_id is None) == (user_from is None):
         raise ValueError("name the person either by user_id or by user_from")
@@ -199,7 +201,7 @@ def debit_points(
     """
     if amount <= 0:
         raise ValueError("a debit is a positive number of points")
-    if reason not in LedgerEntry.Reason.values:
+    if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     now = timezone.now()
     entries = LedgerEntry._meta.db_table
