@@ -311,7 +311,9 @@ def cast(
     request: HttpRequest,
     payload: BallotIn,
     poll_id: int = Path(..., ge=1, le=2**31 - 1),
-    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
+    idempotency_key: str = Header(
+        "", alias="Idempotency-Key", max_length=services.IDEMPOTENCY_KEY_MAX
+    ),
 ):
     who: dict[str, Any] = (
         {"token_hash": request.auth.key_hash, "channel": "app"}

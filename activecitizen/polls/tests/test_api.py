@@ -4,8 +4,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from activecitizen.accounts.services import issue_api_token
+from activecitizen.core.testing.wsgi import WsgiClient
 from activecitizen.geo.models import District
 from activecitizen.polls import services
 from activecitizen.polls.models import Ballot, Participation, Poll
@@ -13,6 +15,13 @@ from activecitizen.polls.tests.factories import first_answers, make_poll, make_r
 from activecitizen.rewards.models import PointsAccount
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["django", "wsgi"])
+def client(request):
+    """Each test twice: through Django's handler, and through the site's WSGI application,
+    where the app's ballots take their own lane (polls/fast_ballots.py)."""
+    return Client() if request.param == "django" else WsgiClient()
 
 
 @pytest.fixture
