@@ -109,7 +109,7 @@ def test_the_lanes_receipt_is_the_api_views_receipt(lane, django):
     assert fast.status_code == usual.status_code == 201
     # The same fields in the same order, and the same spelling of each kind of value.
     fast_receipt, usual_receipt = fast.json(), usual.json()
-    assert list(fast_receipt) == list(usual_receipt)  # the same fields in the same order
+    assert list(fast_receipt) == list(usual_receipt)
     same = ["poll_id", "origin", "channel", "max_merge_delay"]
     assert [fast_receipt[k] for k in same] == [usual_receipt[k] for k in same]
     log = Verifier.from_vkey(transparency.public_key())
