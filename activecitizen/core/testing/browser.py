@@ -100,6 +100,13 @@ def submit(form: Locator) -> None:
     form.locator('button[type="submit"], input[type="submit"]').first.click()
 
 
+def loaded_width(image: Locator) -> int:
+    """The image's natural width once the browser has finished loading it (0 when it is
+    broken). Visible is not loaded: the picture is a request of its own."""
+    image.page.wait_for_function("image => image.complete", arg=image.element_handle())
+    return int(image.evaluate("image => image.naturalWidth"))
+
+
 def path_is(page: Page, path: str) -> None:
     """Wait until the page is at `path` (ignoring the query string)."""
     expect(page).to_have_url(re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?$"))

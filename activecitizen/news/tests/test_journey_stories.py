@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from activecitizen.core.testing.browser import path_is, switch_language
+from activecitizen.core.testing.browser import loaded_width, path_is, switch_language
 from activecitizen.news.models import NewsItem
 from activecitizen.news.tests.factories import make_item
 
@@ -81,7 +81,7 @@ def test_a_visitor_reads_a_project_in_faces_story(page, settings, tmp_path):
     expect(portrait).to_be_visible()
     # The portrait is the uploaded picture, loaded, not a broken image.
     expect(portrait).to_have_attribute("src", story.person_portrait.url)
-    assert portrait.evaluate("img => img.complete && img.naturalWidth") == 160
+    assert loaded_width(portrait) == 160
     expect(faces.locator("blockquote")).to_contain_text(
         "Я пришла проголосовать за двор — и осталась."
     )

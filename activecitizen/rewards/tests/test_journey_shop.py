@@ -20,6 +20,7 @@ from activecitizen.core.testing.browser import (
     CHROMIUM_ARGS,
     chromium_path,
     form_with,
+    loaded_width,
     path_is,
     sign_in,
     sign_out,
@@ -92,7 +93,7 @@ def test_a_resident_orders_a_ticket_and_a_cashier_issues_it(page: Page):
     expect(page.locator("main .voucher-code .code")).to_have_text(order.voucher_display)
     qr = page.locator("main img.qr")
     expect(qr).to_be_visible()
-    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
+    assert loaded_width(qr) > 0
     assert decode_qr(page, "main img.qr") == order.voucher_code
     sign_out(page)
 
