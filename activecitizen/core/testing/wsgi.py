@@ -2,8 +2,8 @@
 
 The test Client calls Django's handler directly, so it never sees what `activecitizen.wsgi`
 puts in front of Django (the app's ballots' lane, polls/fast_ballots.py). `WsgiClient` has the
-same methods and answers, but each request goes through `activecitizen.wsgi.application` as a
-server would send it.
+same methods and answers, but each request goes through the site's WSGI application
+(settings.WSGI_APPLICATION, `activecitizen.wsgi.application`) as a server would send it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.servers.basehttp import get_internal_wsgi_application
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.http import HttpResponse
@@ -24,9 +25,9 @@ class WsgiHandler:
     @property
     def application(self) -> Callable[[dict, Callable], Iterable[bytes]]:
         if self._application is None:
-            from activecitizen.wsgi import application
-
-            self._application = application
+            # The application WSGI_APPLICATION names, as runserver loads it: core does not
+            # import the project's modules above it.
+            self._application = get_internal_wsgi_application()
         return self._application
 
     def __call__(self, environ: dict) -> HttpResponse:

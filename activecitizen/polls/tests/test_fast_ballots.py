@@ -420,3 +420,10 @@ def test_twenty_simultaneous_ballots_of_one_person_through_the_lane_make_one(set
     assert Participation.objects.count() == Ballot.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
     assert PointsAccount.objects.get(user=person).balance == 20
+
+
+def test_the_sites_wsgi_application_is_the_lane_in_front_of_django():
+    # What gunicorn and runserver serve, and what WsgiClient sends its requests through.
+    application = WsgiClient().handler.application
+    assert isinstance(application, FastBallots)
+    assert application.django_application is django_application
