@@ -36,7 +36,9 @@ def test_two_perfect_ratings_never_beat_two_hundred_averaging_4_8(prior_mean, we
 )
 def test_the_index_stays_on_the_scale(score_sum, extra, prior_mean, weight):
     count = max(score_sum // 5, 0) + extra  # a sum a real set of 1..5 scores can have
-    if count and not count <= score_sum <= 5 * count:
+    # No ratings sum to 0; n ratings of 1..5 sum to between n and 5n (hypothesis once tried a
+    # sum of 1 over no ratings, which no facility can have).
+    if not count <= score_sum <= 5 * count:
         return
     index = services.bayesian_index(
         score_sum=score_sum, ratings_count=count, prior_mean=prior_mean, weight=weight
